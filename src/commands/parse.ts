@@ -1,0 +1,68 @@
+import {Args, Flags} from '@oclif/core'
+import {createWriteStream} from 'node:fs'
+
+import {compileFormat} from '../core/accesslog/parse-line.js'
+import {MAX_LINE} from '../core/input/lines.js'
+import {newLineStats} from '../core/result.js'
+import {renderAccounting} from '../core/text/accounting.js'
+import {toJson} from '../core/text/json.js'
+import {scrub} from '../core/text/scrub.js'
+import {BaseCommand} from '../shell/base-command.js'
+import {UsageError} from '../shell/errors.js'
+import {EXIT} from '../shell/exit-codes.js'
+import {openInputs} from '../shell/inputs.js'
+import {Output} from '../shell/output.js'
+import {readLogs} from '../shell/read-logs.js'
+
+export default class Parse extends BaseCommand {
+  static override summary = 'Parse Envoy/Istio access logs into one JSON object per line (NDJSON).'
+  static override description = `Reads access logs from files, .gz files (detected by content) or stdin, in any Istio format from 1.0 to today, Envoy's default format, Istio's JSON encoding or your own Envoy format string, with or without kubectl --prefix/--timestamps or stern envelopes. Every parsed line is printed as an AccessLogEntry; every other line is counted as skipped with its line number and reason, and a summary goes to stderr: parsed + skipped = lines read.`
+
+  static override examples = [
+    {description: 'Parse the sidecar logs of every curl pod', command: 'kubectl logs -l app=curl -c istio-proxy --prefix | <%= config.bin %> parse'},
+    {description: 'Several files, one gzipped, keeping the skipped lines for review', command: '<%= config.bin %> parse sidecar.log gateway.log.gz --skipped skipped.ndjson'},
+    {description: 'Pin a preset instead of detecting the format per line', command: '<%= config.bin %> parse --format istio-1.8 old-cluster.log'},
+    {description: 'A custom Envoy format string', command: `<%= config.bin %> parse --format '[%START_TIME%] %REQ(:AUTHORITY)% %UPSTREAM_CLUSTER% %DOWNSTREAM_TLS_VERSION%' custom.log`},
+    {description: 'Which upstream clusters appear, with jq', command: "<%= config.bin %> parse gateway.log | jq -r .upstreamCluster | sort | uniq -c"},
+  ]
+
+  static override strict = false
+  static override args = {file: Args.string({description: "Log files to read ('-' for stdin; stdin when none)", required: false, ignoreStdin: true})}
+
+  static override flags = {
+    format: Flags.string({
+      char: 'F',
+      description: "A preset name (see 'egress-audit formats') or an Envoy format string; detected per line when absent.",
+      helpValue: 'PRESET|FORMAT',
+    }),
+    skipped: Flags.string({description: 'Write every skipped line (input, line, reason, text) to this file as NDJSON.', helpValue: 'FILE'}),
+    'max-line': Flags.integer({description: 'Longest line read, in characters; longer lines are skipped as too-long.', default: MAX_LINE, min: 1}),
+    strict: Flags.boolean({description: 'Exit 3 when any line was skipped (blank lines aside).'}),
+    quiet: Flags.boolean({char: 'q', description: 'No summary on stderr.'}),
+  }
+
+  async run(): Promise<void> {
+    const {argv, flags} = await this.parse(Parse)
+    const plan = flags.format === undefined ? undefined : compileFormat(flags.format)
+    if (plan && !plan.ok) throw new UsageError(`--format: ${plan.detail ?? plan.reason}`)
+
+    const out = new Output()
+    const skippedOut = flags.skipped ? createWriteStream(flags.skipped) : undefined
+    const stats = newLineStats()
+    const sources = openInputs(argv as string[])
+    const {failures} = await readLogs(sources, stats, {plan: plan?.ok ? plan.value : undefined, maxLine: flags['max-line']}, async (batch) => {
+      if (skippedOut) for (const s of batch.skipped) skippedOut.write(`${toJson(s)}\n`)
+      if (batch.entries.length === 0) return true
+      let text = ''
+      for (const e of batch.entries) text += `${toJson(e)}\n`
+      return out.write(text)
+    })
+    if (skippedOut) await new Promise((resolve) => skippedOut.end(resolve))
+
+    if (!flags.quiet) {
+      for (const line of renderAccounting(stats, failures, sources.length)) process.stderr.write(`${scrub(line, true)}\n`)
+    }
+    const strictFail = flags.strict && stats.skipped > (stats.skippedByReason.blank ?? 0)
+    process.exitCode = failures.length > 0 || strictFail ? EXIT.input : EXIT.clean
+  }
+}

@@ -1,0 +1,79 @@
+import {unwrapEnvelope} from '../input/envelope.js'
+import {LineSplitter, MAX_LINE} from '../input/lines.js'
+import type {AccessLogEntry, SourceRef} from '../model.js'
+import {type LineStats, type SkipReason, type SkippedLine, countParsed, countSkipped} from '../result.js'
+import {AccessLogParser, type Plan} from './parse-line.js'
+
+export interface ReadOptions {
+  /** A pinned format; detected per line when absent. */
+  plan?: Plan
+  /** Longest line kept, in characters. */
+  maxLine?: number
+  /** How much of a skipped line's text to keep for `--skipped` and reports. */
+  skippedPreview?: number
+}
+
+/** What one chunk of input produced. Every line read ends in exactly one of the two lists. */
+export interface Batch {
+  entries: AccessLogEntry[]
+  skipped: SkippedLine[]
+}
+
+/**
+ * Reads one input's text, chunk by chunk: splits lines (bounded), strips kubectl/stern envelopes,
+ * parses each line or records why it is skipped, and counts both in `stats`. Synchronous per chunk:
+ * no promise per line. Shared `stats` across inputs gives one accounting for a whole run.
+ */
+export class AccessLogReader {
+  private readonly splitter: LineSplitter
+  private readonly parser: AccessLogParser
+  private readonly preview: number
+  private batch: Batch = {entries: [], skipped: []}
+  private readonly onLine = (text: string | null, n: number): void => this.line(text, n)
+
+  constructor(
+    readonly input: string,
+    readonly stats: LineStats,
+    options: ReadOptions = {},
+  ) {
+    this.splitter = new LineSplitter(options.maxLine ?? MAX_LINE)
+    this.parser = new AccessLogParser(options.plan)
+    this.preview = options.skippedPreview ?? 1000
+  }
+
+  /** Feeds one decoded chunk and returns what it completed. */
+  push(chunk: string): Batch {
+    this.splitter.push(chunk, this.onLine)
+    return this.take()
+  }
+
+  /** End of this input (also after a read error): the last line without a newline, if any. */
+  end(): Batch {
+    this.splitter.end(this.onLine)
+    return this.take()
+  }
+
+  private take(): Batch {
+    const out = this.batch
+    this.batch = {entries: [], skipped: []}
+    return out
+  }
+
+  private line(text: string | null, n: number): void {
+    if (text === null) return this.skip('too-long', n, undefined)
+    const source: SourceRef = {input: this.input, line: n}
+    const body = unwrapEnvelope(text, source)
+    if (body === null) return this.skip('envelope', n, text)
+    const r = this.parser.parse(body, source)
+    if (typeof r === 'string') return this.skip(r, n, text)
+    countParsed(this.stats, r.format)
+    this.batch.entries.push(r)
+  }
+
+  private skip(reason: SkipReason, n: number, text: string | undefined): void {
+    countSkipped(this.stats, reason, this.input, n)
+    const s: SkippedLine = {input: this.input, line: n, reason}
+    if (text !== undefined && reason !== 'blank') s.text = text.length > this.preview ? `${text.slice(0, this.preview)}…` : text
+    this.batch.skipped.push(s)
+  }
+}

@@ -1,0 +1,39 @@
+import {Command, Errors, Flags} from '@oclif/core'
+
+import {BUG_REPORT_URL, EXIT} from './exit-codes.js'
+
+/**
+ * Every command's base: maps errors to the exit-code table. Usage and input errors carry their own
+ * exit code (2, 3); EPIPE (`| head` closed the pipe) ends quietly; anything else is a bug of ours and
+ * exits 70 with one line — never 1, which means "findings" — and the stack only with --debug.
+ */
+export abstract class BaseCommand extends Command {
+  static override baseFlags = {
+    debug: Flags.boolean({description: 'On an internal error, print its stack trace.', helpGroup: 'GLOBAL'}),
+  }
+
+  protected get debugEnabled(): boolean {
+    return this.argv.includes('--debug')
+  }
+
+  protected override async catch(err: Error & {code?: string; oclif?: {exit?: number}}): Promise<unknown> {
+    if (err.code === 'EPIPE' || (err as {errno?: number}).errno === -32) {
+      process.exitCode = EXIT.clean
+      return
+    }
+    if (err instanceof Errors.ExitError) throw err
+    if (err instanceof Errors.CLIError && err.oclif?.exit !== undefined && err.oclif.exit !== 1) throw err
+    if (typeof err.oclif?.exit === 'number' && err.oclif.exit !== 1) throw err
+    const where = this.id ? ` in '${this.id}'` : ''
+    process.stderr.write(
+      `egress-audit: internal error${where}: ${oneLine(err.message ?? String(err))}\n` +
+        `This is a bug in egress-audit, not a problem with your logs. Please report it at ${BUG_REPORT_URL}` +
+        (this.debugEnabled ? '\n' : ' (run again with --debug for the stack trace)\n'),
+    )
+    if (this.debugEnabled && err.stack) process.stderr.write(`${err.stack}\n`)
+    process.exitCode = EXIT.bug
+    return
+  }
+}
+
+const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' ').slice(0, 500)

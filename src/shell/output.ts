@@ -1,0 +1,34 @@
+import {once} from 'node:events'
+
+/**
+ * stdout for results, with backpressure, and quiet when the reader goes away: after `| head` closes the
+ * pipe, `closed` turns true and callers stop reading their input instead of dying on EPIPE.
+ */
+export class Output {
+  closed = false
+
+  constructor(private readonly stream: NodeJS.WritableStream & {destroyed?: boolean} = process.stdout) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') this.closed = true
+      else throw error
+    })
+  }
+
+  /** Writes text; resolves once the stream can take more. False when the reader is gone. */
+  async write(text: string): Promise<boolean> {
+    if (this.closed || this.stream.destroyed) {
+      this.closed = true
+      return false
+    }
+    if (text === '') return true
+    if (!this.stream.write(text)) {
+      await Promise.race([once(this.stream, 'drain'), once(this.stream, 'close'), once(this.stream, 'error').catch(() => undefined)])
+    }
+    return !this.closed
+  }
+}
+
+/** Whether colour may be used on a stream: a TTY, and NO_COLOR unset (https://no-color.org). */
+export function colourAllowed(stream: {isTTY?: boolean} = process.stdout): boolean {
+  return Boolean(stream.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb'
+}
