@@ -5,7 +5,6 @@ import {compileFormat} from '../core/accesslog/parse-line.js'
 import {MAX_LINE} from '../core/input/lines.js'
 import {newLineStats} from '../core/result.js'
 import {renderAccounting} from '../core/text/accounting.js'
-import {toJson} from '../core/text/json.js'
 import {scrub} from '../core/text/scrub.js'
 import {BaseCommand} from '../shell/base-command.js'
 import {UsageError} from '../shell/errors.js'
@@ -51,10 +50,10 @@ export default class Parse extends BaseCommand {
     const stats = newLineStats()
     const sources = openInputs(argv as string[])
     const {failures} = await readLogs(sources, stats, {plan: plan?.ok ? plan.value : undefined, maxLine: flags['max-line']}, async (batch) => {
-      if (skippedOut) for (const s of batch.skipped) skippedOut.write(`${toJson(s)}\n`)
+      if (skippedOut) for (const s of batch.skipped) skippedOut.write(`${JSON.stringify(s)}\n`)
       if (batch.entries.length === 0) return true
       let text = ''
-      for (const e of batch.entries) text += `${toJson(e)}\n`
+      for (const e of batch.entries) text += `${JSON.stringify(e)}\n`
       return out.write(text)
     })
     if (skippedOut) await new Promise((resolve) => skippedOut.end(resolve))

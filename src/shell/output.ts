@@ -1,5 +1,3 @@
-import {once} from 'node:events'
-
 /**
  * stdout for results, with backpressure, and quiet when the reader goes away: after `| head` closes the
  * pipe, `closed` turns true and callers stop reading their input instead of dying on EPIPE.
@@ -21,10 +19,24 @@ export class Output {
       return false
     }
     if (text === '') return true
-    if (!this.stream.write(text)) {
-      await Promise.race([once(this.stream, 'drain'), once(this.stream, 'close'), once(this.stream, 'error').catch(() => undefined)])
-    }
+    if (!this.stream.write(text)) await this.drained()
     return !this.closed
+  }
+
+  /** Waits for 'drain', or for the stream to close or fail; leaves no listener behind. */
+  private drained(): Promise<void> {
+    const stream = this.stream
+    return new Promise((resolve) => {
+      const done = () => {
+        stream.off('drain', done)
+        stream.off('close', done)
+        stream.off('error', done)
+        resolve()
+      }
+      stream.on('drain', done)
+      stream.on('close', done)
+      stream.on('error', done)
+    })
   }
 }
 

@@ -22,12 +22,21 @@ export async function readLogs(
   const failures: InputFailure[] = []
   for (const source of sources) {
     const reader = new AccessLogReader(source.name, stats, options)
-    try {
-      for await (const chunk of source.chunks()) {
-        if (!(await onBatch(reader.push(chunk)))) return {failures, stopped: true}
+    const chunks = source.chunks()[Symbol.asyncIterator]()
+    for (;;) {
+      // Only the read is guarded: an error thrown by our own code below is a bug, not an input problem.
+      let next: IteratorResult<string>
+      try {
+        next = await chunks.next()
+      } catch (error) {
+        failures.push({input: source.name, message: error instanceof InputError ? error.why : (error as Error).message})
+        break
       }
-    } catch (error) {
-      failures.push({input: source.name, message: error instanceof InputError ? error.why : (error as Error).message})
+      if (next.done) break
+      if (!(await onBatch(reader.push(next.value)))) {
+        await chunks.return?.()
+        return {failures, stopped: true}
+      }
     }
     if (!(await onBatch(reader.end()))) return {failures, stopped: true}
   }

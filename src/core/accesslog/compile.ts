@@ -6,6 +6,8 @@ import {compileTimeFormat, readStartTime} from './start-time.js'
 export interface Step {
   spec: FieldSpec
   sep: string
+  /** A value ending at this separator cannot contain a space: no need to look for one. */
+  sepStartsWithSpace: boolean
   /** Reads this field's time, for START_TIME fields. */
   readTime?: (s: string, at: number, end: number) => number
 }
@@ -93,7 +95,7 @@ export function compileTextFormat(name: string, format: string): Parsed<TextPlan
     if (next !== undefined && typeof next !== 'string') {
       return skippedWith('no-format-matched', `%${spec.operator}% and %${next.operator}% have no text between them`)
     }
-    const step: Step = {spec, sep: next ?? ''}
+    const step: Step = {spec, sep: next ?? '', sepStartsWithSpace: (next ?? '').startsWith(' ')}
     if (spec.kind === 'time') step.readTime = timeReader(spec)
     steps.push(step)
   }

@@ -1,4 +1,4 @@
-import type {AccessLogEntry, EntryField, SourceRef} from '../model.js'
+import type {AccessLogEntry, SourceRef} from '../model.js'
 import type {Step, TextPlan} from './compile.js'
 
 // Matching a line against a compiled text plan. Each field runs to the next occurrence of the literal
@@ -33,12 +33,41 @@ export function matchText(line: string, plan: TextPlan, from = 0): Outcome {
     return line.length - from < prefix.length && prefix.startsWith(line.slice(from)) ? Outcome.Short : Outcome.Bad
   }
   if (bounds.length < steps.length * 2) bounds = new Int32Array(steps.length * 2)
+  // Most lines fit on the first alignment: one pass, no recursion. Only a line that does not is walked
+  // again with backtracking, which also finds how far it got (for the skip reason).
+  if (scan(line, steps, from + prefix.length)) {
+    lastMatch.backtracked = false
+    return Outcome.Ok
+  }
   retries = MAX_RETRIES
   lastMatch.furthest = 0
   lastMatch.badTime = false
   const outcome = walk(line, steps, 0, from + prefix.length)
   lastMatch.backtracked = retries < MAX_RETRIES
   return outcome
+}
+
+/** The first alignment only: each field runs to the first occurrence of its separator. */
+function scan(line: string, steps: Step[], p: number): boolean {
+  const last = steps.length - 1
+  for (let i = 0; i < last; i++) {
+    const step = steps[i]!
+    const e = line.indexOf(step.sep, p)
+    if (e < 0 || !fits(step, line, p, e)) return false
+    bounds[2 * i] = p
+    bounds[2 * i + 1] = e
+    p = e + step.sep.length
+  }
+  const step = steps[last]!
+  let e = line.length
+  if (step.sep !== '') {
+    if (!line.endsWith(step.sep) || line.length - step.sep.length < p) return false
+    e -= step.sep.length
+  }
+  if (!fits(step, line, p, e)) return false
+  bounds[2 * last] = p
+  bounds[2 * last + 1] = e
+  return true
 }
 
 function walk(line: string, steps: Step[], i: number, p: number): Outcome {
@@ -57,16 +86,22 @@ function walk(line: string, steps: Step[], i: number, p: number): Outcome {
   }
   let e = line.indexOf(sep, p)
   if (e < 0) return Outcome.Short
-  const free = step.spec.kind === 'text'
-  let result: Outcome = Outcome.Bad
+  // Free text may hold its own separator; so may a custom time pattern ("21/Jun/2024:19:24:00 +0000").
+  const extendable = step.spec.kind === 'text' || (step.spec.kind === 'time' && step.spec.timeFormat !== undefined)
+  // The first alignment tried is the natural one: if no other works, its failure is the one reported.
+  let first: Outcome | undefined
   for (;;) {
-    if (!fits(step, line, p, e)) return result === Outcome.Bad ? Outcome.Bad : result
-    bounds[2 * i] = p
-    bounds[2 * i + 1] = e
-    result = walk(line, steps, i + 1, e + sep.length)
-    if (result === Outcome.Ok || !free || --retries <= 0) return result
+    let result: Outcome = Outcome.Bad
+    if (fits(step, line, p, e)) {
+      bounds[2 * i] = p
+      bounds[2 * i + 1] = e
+      result = walk(line, steps, i + 1, e + sep.length)
+      if (result === Outcome.Ok) return result
+    }
+    first ??= result
+    if (!extendable || --retries <= 0) return first
     e = line.indexOf(sep, e + 1)
-    if (e < 0) return result
+    if (e < 0) return first
   }
 }
 
@@ -89,7 +124,7 @@ function fits(step: Step, s: string, p: number, e: number): boolean {
     case 'protocol':
       return isProtocol(s, p, e)
     case 'token':
-      return e > p && noSpace(s, p, e)
+      return e > p && (step.sepStartsWithSpace || noSpace(s, p, e))
   }
 }
 
@@ -137,44 +172,42 @@ function readInt(s: string, p: number, e: number): number {
 
 /** Builds the entry of the last successful matchText. */
 export function buildEntry(line: string, plan: TextPlan, source: SourceRef): AccessLogEntry {
-  const entry = {} as AccessLogEntry
-  const {steps} = plan
-  for (let i = 0; i < steps.length; i++) {
-    const {spec} = steps[i]!
-    const p = bounds[2 * i]!
-    const e = bounds[2 * i + 1]!
-    const {field} = spec
-    if (field === null) {
-      ;(entry.extra ??= {})[spec.operator] = isDash(line, p, e) ? null : line.slice(p, e)
-      continue
-    }
-    setField(entry, field, spec.kind, line, p, e)
-  }
-  entry.source = source
-  entry.format = plan.name
-  return entry
+  let build = builders.get(plan)
+  if (!build) builders.set(plan, (build = compileBuilder(plan)))
+  return build(line, bounds, timeMs, source)
 }
 
-function setField(entry: AccessLogEntry, field: EntryField, kind: Step['spec']['kind'], s: string, p: number, e: number): void {
-  const target = entry as unknown as Record<string, unknown>
-  if (kind === 'time') {
-    entry.startTime = s.slice(p, e)
-    entry.startMs = timeMs
-    return
-  }
-  if (kind === 'flags') {
-    entry.responseFlags = isDash(s, p, e) ? [] : s.slice(p, e).split(',')
-    return
-  }
-  if (isDash(s, p, e)) {
-    target[field] = null
-    return
-  }
-  if (kind === 'int') {
-    target[field] = readInt(s, p, e)
-    return
-  }
-  // Istio 1.23 gives clusters an alt_stat_name ending in ';' that %UPSTREAM_CLUSTER% prints: drop it.
-  if (field === 'upstreamCluster' && s.charCodeAt(e - 1) === 0x3b /* ; */) e--
-  target[field] = s.slice(p, e)
+type Builder = (s: string, b: Int32Array, t: number, source: SourceRef) => AccessLogEntry
+const builders = new WeakMap<TextPlan, Builder>()
+
+const str = (s: string, p: number, e: number): string | null => (isDash(s, p, e) ? null : s.slice(p, e))
+const int = (s: string, p: number, e: number): number | null => (isDash(s, p, e) ? null : readInt(s, p, e))
+const flags = (s: string, p: number, e: number): string[] => (isDash(s, p, e) ? [] : s.slice(p, e).split(','))
+// Istio 1.23 gives clusters an alt_stat_name ending in ';' that %UPSTREAM_CLUSTER% prints: drop it.
+const cluster = (s: string, p: number, e: number): string | null => str(s, p, s.charCodeAt(e - 1) === 0x3b /* ; */ ? e - 1 : e)
+
+/**
+ * Compiles a plan's entry constructor: one object literal with the plan's fields in order, so every entry
+ * of a format has the same shape (V8 keeps one hidden class; stores are not keyed lookups). Property names
+ * come from the fixed EntryField list or, for `extra`, are written with JSON.stringify: nothing from a
+ * format string reaches the generated code unquoted.
+ */
+function compileBuilder(plan: TextPlan): Builder {
+  const fields: string[] = []
+  const extra: string[] = []
+  plan.steps.forEach(({spec}, i) => {
+    const at = `s, b[${2 * i}], b[${2 * i + 1}]`
+    if (spec.field === null) return void extra.push(`${JSON.stringify(spec.operator)}: str(${at})`)
+    const key = JSON.stringify(spec.field)
+    if (spec.kind === 'time') fields.push(`"startTime": s.slice(b[${2 * i}], b[${2 * i + 1}])`, '"startMs": t')
+    else if (spec.kind === 'flags') fields.push(`${key}: flags(${at})`)
+    else if (spec.kind === 'int') fields.push(`${key}: int(${at})`)
+    else if (spec.field === 'upstreamCluster') fields.push(`${key}: cluster(${at})`)
+    else fields.push(`${key}: str(${at})`)
+  })
+  if (extra.length > 0) fields.push(`"extra": {${extra.join(', ')}}`)
+  fields.push('"source": source', `"format": ${JSON.stringify(plan.name)}`)
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const make = new Function('str', 'int', 'flags', 'cluster', `return function build(s, b, t, source) {\n  return {${fields.join(',\n    ')}}\n}`)
+  return make(str, int, flags, cluster) as Builder
 }

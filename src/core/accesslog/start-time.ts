@@ -12,13 +12,14 @@ const num = (s: string, at: number, len: number): number => {
   return n
 }
 
-// Date.UTC rolls month 13 into the next year and 31 February into March: check the fields came back.
+const DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+const leap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0
+
+// Date.UTC rolls month 13 into the next year and 31 February into March: check the fields first.
 function utc(y: number, mo: number, d: number, h: number, mi: number, sec: number, ms: number): number {
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return NaN
-  const t = Date.UTC(y, mo - 1, d, h, mi, sec, ms)
-  const back = new Date(t)
-  if (back.getUTCDate() !== d || back.getUTCMonth() !== mo - 1) return NaN
-  return t
+  if (!(mo >= 1 && mo <= 12 && d >= 1 && d <= DAYS[mo - 1]! && h <= 23 && mi <= 59 && sec <= 60)) return NaN
+  if (mo === 2 && d === 29 && !leap(y)) return NaN
+  return Date.UTC(y, mo - 1, d, h, mi, sec, ms)
 }
 
 /**
