@@ -1,0 +1,105 @@
+// Splits decoded text chunks into lines, synchronously: one callback per line and no promise per line,
+// so a million-line log costs a million calls, not a million microtasks (readline's `for await` pays
+// one promise per line). Memory is bounded as in split2 (mcollina/split2), but without its re-split of
+// the whole carry: each character is scanned once, in the chunk it arrived in, and a line that grows
+// past the limit is counted as 'too-long' rather than dropped silently.
+
+/** The longest line kept, in characters (UTF-16 code units); longer lines are skipped as 'too-long'. */
+export const MAX_LINE = 1 << 20
+
+const LF = '\n'
+const CR = 0x0d
+
+/** Receives each line: its text without `\n` and without a trailing `\r`, or null when it was longer than the limit. `n` is 1-based. */
+export type OnLine = (text: string | null, n: number) => void
+
+/**
+ * Feed it chunks with push() and finish with end(). Lines inside a chunk are slices of it, so a line (or a
+ * slice of one) kept after its callback keeps the whole chunk alive: copy what outlives the line. The carry holds at most max characters of a line (max + 1 while a `\r`
+ * waits for its `\n`); past that the line's text is dropped and it is reported as null at its newline.
+ */
+export class LineSplitter {
+  readonly #max: number
+  /** The start of the current line, from earlier chunks: never longer than max + 1 (a pending `\r`). */
+  #carry = ''
+  /** The current line has outgrown max: its text is gone and it is reported as null at its newline. */
+  #over = false
+  #n = 0
+
+  constructor(max = MAX_LINE) {
+    this.#max = max
+  }
+
+  /** Lines emitted so far. */
+  get count(): number {
+    return this.#n
+  }
+
+  /** Feeds one decoded chunk; calls onLine for every line it completes. */
+  push(chunk: string, onLine: OnLine): void {
+    let nl = chunk.indexOf(LF)
+    if (nl === -1) {
+      this.#append(chunk, 0)
+      return
+    }
+    this.#finishCarried(chunk, nl, onLine)
+    const max = this.#max
+    let from = nl + 1
+    // The hot loop: lines wholly inside this chunk are sliced straight out of it.
+    for (nl = chunk.indexOf(LF, from); nl !== -1; nl = chunk.indexOf(LF, from)) {
+      const end = nl > from && chunk.charCodeAt(nl - 1) === CR ? nl - 1 : nl
+      onLine(end - from > max ? null : chunk.slice(from, end), ++this.#n)
+      from = nl + 1
+    }
+    this.#append(chunk, from)
+  }
+
+  /** End of input: emits the last line if it has no trailing newline (an empty remainder is not a line). */
+  end(onLine: OnLine): void {
+    if (this.#over) onLine(null, ++this.#n)
+    else if (this.#carry !== '') {
+      const carry = this.#carry
+      const cr = carry.charCodeAt(carry.length - 1) === CR
+      // Only a pending `\r` may take the carry to max + 1, so after trimming it the line fits.
+      onLine(cr ? carry.slice(0, -1) : carry, ++this.#n)
+    }
+    this.#carry = ''
+    this.#over = false
+  }
+
+  /** Completes the line that began in earlier chunks (if any) with chunk[0, nl). */
+  #finishCarried(chunk: string, nl: number, onLine: OnLine): void {
+    const carry = this.#carry
+    if (this.#over) {
+      onLine(null, ++this.#n)
+    } else if (carry === '') {
+      const end = nl > 0 && chunk.charCodeAt(nl - 1) === CR ? nl - 1 : nl
+      onLine(end > this.#max ? null : chunk.slice(0, end), ++this.#n)
+    } else {
+      // The `\r` of a CRLF may be the last character of the carry when a chunk ended between the two.
+      const cr = nl > 0 ? chunk.charCodeAt(nl - 1) === CR : carry.charCodeAt(carry.length - 1) === CR
+      const length = carry.length + nl - (cr ? 1 : 0)
+      let text: string | null = null
+      if (length <= this.#max) {
+        if (nl === 0) text = cr ? carry.slice(0, -1) : carry
+        else text = carry + chunk.slice(0, cr ? nl - 1 : nl)
+      }
+      onLine(text, ++this.#n)
+    }
+    this.#carry = ''
+    this.#over = false
+  }
+
+  /** Keeps chunk[from, end) as the start of the next line, unless that makes the line too long. */
+  #append(chunk: string, from: number): void {
+    if (this.#over || from === chunk.length) return
+    const length = this.#carry.length + chunk.length - from
+    // One character over is allowed only while it is a `\r` that a `\n` in the next chunk may end.
+    if (length > this.#max + 1 || (length === this.#max + 1 && chunk.charCodeAt(chunk.length - 1) !== CR)) {
+      this.#carry = ''
+      this.#over = true
+      return
+    }
+    this.#carry += from === 0 ? chunk : chunk.slice(from)
+  }
+}
