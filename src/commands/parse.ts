@@ -11,7 +11,7 @@ import {UsageError} from '../shell/errors.js'
 import {EXIT} from '../shell/exit-codes.js'
 import {openInputs} from '../shell/inputs.js'
 import {Output} from '../shell/output.js'
-import {readLogs} from '../shell/read-logs.js'
+import {assertSomeInput, readLogs} from '../shell/read-logs.js'
 
 export default class Parse extends BaseCommand {
   static override summary = 'Parse Envoy/Istio access logs into one JSON object per line (NDJSON).'
@@ -45,6 +45,7 @@ export default class Parse extends BaseCommand {
     const plan = flags.format === undefined ? undefined : compileFormat(flags.format)
     if (plan && !plan.ok) throw new UsageError(`--format: ${plan.detail ?? plan.reason}`)
 
+    assertSomeInput(argv as string[])
     const out = new Output()
     const skippedOut = flags.skipped ? createWriteStream(flags.skipped) : undefined
     const stats = newLineStats()

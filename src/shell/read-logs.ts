@@ -1,6 +1,6 @@
 import {AccessLogReader, type Batch, type ReadOptions} from '../core/accesslog/reader.js'
 import type {LineStats} from '../core/result.js'
-import {InputError} from './errors.js'
+import {InputError, UsageError} from './errors.js'
 import type {InputSource} from './inputs.js'
 
 export interface InputFailure {
@@ -41,4 +41,14 @@ export async function readLogs(
     if (!(await onBatch(reader.end()))) return {failures, stopped: true}
   }
   return {failures, stopped: false}
+}
+
+/**
+ * With no file named and a terminal on stdin, reading would wait forever for input the user does not know
+ * to type: say what to do instead.
+ */
+export function assertSomeInput(paths: string[], stdin: {isTTY?: boolean} = process.stdin): void {
+  if (paths.length === 0 && stdin.isTTY) {
+    throw new UsageError('no input: name log files, or pipe logs in (kubectl logs -l app=NAME -c istio-proxy --prefix | egress-audit …)')
+  }
 }
