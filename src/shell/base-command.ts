@@ -22,8 +22,14 @@ export abstract class BaseCommand extends Command {
       return
     }
     if (err instanceof Errors.ExitError) throw err
-    if (err instanceof Errors.CLIError && err.oclif?.exit !== undefined && err.oclif.exit !== 1) throw err
-    if (typeof err.oclif?.exit === 'number' && err.oclif.exit !== 1) throw err
+    // Usage (2) and input (3) errors: one line on stderr, printed here because oclif's own printer wraps
+    // long messages at 80 columns when stderr is not a terminal, which breaks "one line" for scripts.
+    const exit = err.oclif?.exit
+    if (typeof exit === 'number' && exit !== 1) {
+      process.stderr.write(`egress-audit: ${oneLine(err.message ?? String(err))}\n`)
+      process.exitCode = exit
+      return
+    }
     const where = this.id ? ` in '${this.id}'` : ''
     process.stderr.write(
       `egress-audit: internal error${where}: ${oneLine(err.message ?? String(err))}\n` +
