@@ -58,3 +58,16 @@ describe('fixtures parse to their expected entries', () => {
     })
   })
 })
+
+describe('the generator (test oracle) and the parser agree on every format string', () => {
+  test('each preset the generator renders is the parser preset of the same name, byte for byte', async () => {
+    const {FORMAT_STRINGS} = (await import('../../bench/generate.mjs')) as {FORMAT_STRINGS: Record<string, string>}
+    const {presetByName} = await import('../../../src/core/accesslog/formats.js')
+    for (const [name, format] of Object.entries(FORMAT_STRINGS)) {
+      const preset = presetByName(name)
+      expect(preset, name).toBeDefined()
+      if (preset!.encoding === 'json') expect(JSON.parse(format), name).toEqual(JSON.parse(preset!.format))
+      else expect(format, name).toBe(preset!.format)
+    }
+  })
+})
