@@ -160,6 +160,7 @@ export type ChainScope = 'egress' | 'mesh' | 'inbound' | 'ingress' | 'unknown'
 export type JoinKey =
   | 'request-id'         // the same x-request-id on both proxies' lines
   | 'connection'         // sidecar UPSTREAM_LOCAL_ADDRESS = gateway DOWNSTREAM_REMOTE_ADDRESS, in the window
+  | 'pod-time'           // no sidecar UPSTREAM_LOCAL_ADDRESS: the sidecar's pod IP, the gateway listener and time (weak)
   | 'header-request-id'  // an echo's X-Request-Id equals a line's
   | 'header-peer-time'   // the echo's X-Envoy-Peer-Metadata-Id IP is the exit proxy's, X-Amzn-Trace-Id's second its START_TIME's
   | 'header-time'        // Host and X-Amzn-Trace-Id's second only (no peer headers: TLS passed through)
@@ -185,7 +186,7 @@ export interface ChainSource {
 }
 
 export interface RequestChain {
-  /** The ref of its first piece of evidence (`input:line`, or `capture:line` for headers alone). */
+  /** Its lines' refs joined by `+` (`sidecar.log:3+gateway.log:1`), or `capture:line` for an echo alone. */
   id: string
   scope: ChainScope
   /** In order: sidecar first, then gateway. */

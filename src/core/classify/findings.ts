@@ -1,0 +1,344 @@
+// What a compliance reader must see, each with a severity and the evidence it rests on. A chain gives
+// hits; the FindingBook counts hits with the same kind, destination, source (and discriminator) as one
+// finding, keeping the first few chain ids and the first chain's evidence, so the list stays bounded over
+// any input. A hit's words and evidence are built only when its finding is new: over a million lines the
+// cost is per finding, not per chain. Wording: all of it was observed in logs or echoes; none of it says
+// "enforced".
+
+import type {HeaderEvidence} from '../headers/types.js'
+import {hostOfAuthority} from '../join/cluster.js'
+import type {Evidence, Finding, FindingKind, Hop, RequestChain, Severity} from '../model.js'
+import {SEVERITIES} from '../model.js'
+import {tlsFailureReason} from './observe.js'
+import {type Policy, judge} from './policy.js'
+import type {FactName, Facts} from './rules.js'
+import type {Classified} from './verdict.js'
+
+/** Each kind's severity (policy violations take theirs from the policy rule). */
+export const FINDING_SEVERITY: Record<FindingKind, Severity> = {
+  'plaintext-left-mesh': 'high',
+  'xfcc-hash-mismatch': 'high',
+  'unexpected-identity': 'high',
+  'expired-certificate': 'high',
+  'policy-violation': 'high',
+  'bypassed-gateway': 'medium',
+  'plaintext-to-gateway': 'medium',
+  'passthrough-egress': 'medium',
+  'metadata-leaked': 'medium',
+  'double-encryption': 'medium',
+  'missing-identity': 'medium',
+  'upstream-tls-failure': 'medium',
+  'blocked-attempt': 'low',
+  'egress-failed': 'low',
+  'unclassified': 'info',
+  'guessed-role': 'info',
+  'guessed-format': 'info',
+}
+
+export interface FindingText {
+  title: string
+  detail: string
+  evidence: Evidence[]
+}
+
+export interface FindingHit {
+  kind: FindingKind
+  severity: Severity
+  /** What else, besides kind, destination and source, tells this finding from another. */
+  discriminator?: string
+  policyRule?: string
+  /** Overrides the chain's destination / source (e.g. guessed roles are per input, leaks per proxy). */
+  destination?: string | null
+  source?: string | null
+  /** The words and evidence, built only if this hit starts a new finding. */
+  text: () => FindingText
+}
+
+const hit = (kind: FindingKind, text: () => FindingText, extra: Omit<Partial<FindingHit>, 'kind' | 'text'> = {}): FindingHit => ({
+  kind,
+  severity: FINDING_SEVERITY[kind],
+  text,
+  ...extra,
+})
+
+/** Who sent it, for a finding: `namespace/workload`, a SPIFFE id, a workload, pod or IP. */
+export function sourceLabel(chain: RequestChain): string | null {
+  const s = chain.source
+  if (s.namespace && s.workload) return `${s.namespace}/${s.workload}`
+  return s.identity ?? s.workload ?? s.pod ?? s.ip ?? null
+}
+
+const hopEvidence = (hop: Hop, fact: string, fields: Evidence['fields']): Evidence => ({ref: hop.ref, kind: 'log', fact, fields, strength: 'proven'})
+
+type About = (...facts: FactName[]) => Evidence[]
+
+/** The hits of one classified chain, policy included. */
+export function findingsFor(c: Classified, policy: Policy): FindingHit[] {
+  const {chain, facts} = c
+  const out: FindingHit[] = []
+  const about: About = (...names) => {
+    const list = names.flatMap((f) => (c.byFact[f] ?? []).map((o) => o.evidence))
+    if (list.length > 0) return list.slice(0, 6)
+    return (['outer', 'inner', 'path', 'outcome'] as FactName[]).flatMap((f) => (c.byFact[f] ?? []).map((o) => o.evidence)).slice(0, 6)
+  }
+  if (chain.scope === 'egress' || chain.scope === 'unknown') egressHits(chain, facts, c.outcomeDetail, about, out)
+  for (const h of chain.headers) headerHits(chain, h, out)
+  identityHits(chain, about, out)
+  for (const hop of chain.hops) {
+    if (hop.roleGuessed) {
+      const where = hop.entry.source.pod ?? hop.entry.source.input
+      out.push(hit('guessed-role', () => ({
+        title: `Proxy role guessed for lines of ${where}`,
+        detail: `${hop.roleReason}. Verdicts resting on these lines have low confidence; run kubectl logs with --prefix, or name the gateway with --gateway-pod / --gateway-address.`,
+        evidence: [hopEvidence(hop, `role ${hop.role}: ${hop.roleReason}`, {role: hop.role, pod: hop.entry.source.pod ?? null})],
+      }), {discriminator: `${hop.entry.source.input}|${hop.entry.source.pod ?? ''}|${hop.role}`, destination: null, source: where}))
+    }
+    if (hop.entry.format === 'envoy' || (!hop.cluster && !hop.entry.downstreamLocalAddress && hop.entry.format.startsWith('custom'))) {
+      out.push(hit('guessed-format', () => ({
+        title: `Lines of ${hop.entry.source.input} carry no cluster or addresses (format ${hop.entry.format})`,
+        detail: "Without %UPSTREAM_CLUSTER% and the addresses, the path and transport are read from ports alone and nothing joins these lines to the other proxy's. Log in Istio's format or the egress-audit preset ('egress-audit formats --istio').",
+        evidence: [hopEvidence(hop, `format ${hop.entry.format}`, {format: hop.entry.format})],
+      }), {discriminator: `${hop.entry.source.input}|${hop.entry.format}`, destination: null, source: hop.entry.source.input}))
+    }
+  }
+  policyHits(chain, policy, about, out)
+  return out
+}
+
+function egressHits(chain: RequestChain, facts: Facts, detail: string | null, about: About, out: FindingHit[]): void {
+  const dest = chain.destination.key
+  if (facts.path === 'direct' && facts.outcome !== 'blocked') {
+    out.push(hit('bypassed-gateway', () => ({
+      title: `Egress to ${dest} bypassed the egress gateway`,
+      detail: `Observed in logs: the sidecar sent it straight out (${chain.verdict}), not through the egress gateway. Only a NetworkPolicy or firewall that admits just the gateway stops this.`,
+      evidence: about('path', 'outer'),
+    })))
+  }
+  if (facts.outcome === 'completed' && facts.outer === 'plaintext') {
+    const via = facts.path === 'gateway' ? 'from the egress gateway' : facts.path === 'passthrough-cluster' ? 'through PassthroughCluster' : 'from the sidecar'
+    out.push(hit('plaintext-left-mesh', () => ({
+      title: `Plain HTTP left the mesh to ${dest}`,
+      detail: `Observed in logs: the request left ${via} unencrypted (${chain.verdict}, ${chain.strength}); its path and headers were readable on the wire.`,
+      evidence: about('outer', 'path'),
+    }), {discriminator: facts.path ?? ''}))
+  }
+  if (facts.path === 'gateway' && facts.inner === 'plaintext' && facts.outcome !== 'blocked') {
+    out.push(hit('plaintext-to-gateway', () => ({
+      title: `Plaintext between sidecar and egress gateway for ${dest}`,
+      detail: 'Observed in logs: the sidecar reached the egress gateway without mutual TLS, so the gateway cannot tell which workload sent it and the hop is readable inside the cluster.',
+      evidence: about('inner'),
+    })))
+  }
+  if (facts.path === 'passthrough-cluster') {
+    out.push(hit('passthrough-egress', () => ({
+      title: `Unregistered egress to ${dest} through PassthroughCluster`,
+      detail: 'Observed in logs: no ServiceEntry names this destination and outboundTrafficPolicy ALLOW_ANY let it out: no routing, TLS or policy of the mesh applied.',
+      evidence: about('path'),
+    })))
+  }
+  if (facts.outcome === 'blocked') {
+    out.push(hit('blocked-attempt', () => ({
+      title: `Blocked attempt to reach ${dest}`,
+      detail: `Observed in logs: the mesh refused it (${detail ?? 'blocked'}). The mesh did its job; the attempt shows a workload trying to reach a destination it has no route to.`,
+      evidence: about('outcome'),
+    })))
+  }
+  if (facts.outcome === 'attempted') {
+    out.push(hit('egress-failed', () => ({
+      title: `Egress to ${dest} got no answer`,
+      detail: `Observed in logs: ${detail ?? 'the upstream never answered'}. The path (${chain.verdict}) stands; nothing is known to have reached the destination.`,
+      evidence: about('outcome', 'path'),
+    })))
+  }
+  const tls = chain.hops.map((h) => [h, tlsFailureReason(h.entry)] as const).filter(([, r]) => r !== null)
+  if (facts.outcome === 'failed') {
+    if (detail === 'double encryption') {
+      out.push(hit('double-encryption', () => ({
+        title: `Double encryption towards ${dest}`,
+        detail: "The app's TLS was wrapped in TLS again by a proxy (a DestinationRule originating TLS — SIMPLE, or ISTIO_MUTUAL toward the gateway — on a route that passes the app's TLS through): the client fails with 'wrong version number'. Remove the TLS origination for this port, or let the app send plain HTTP.",
+        evidence: about('outcome'),
+      })))
+    } else if (tls.length === 0) {
+      out.push(hit('egress-failed', () => ({title: `Egress to ${dest} failed`, detail: `Observed in logs: ${detail ?? 'the request failed'}.`, evidence: about('outcome')}), {discriminator: detail ?? ''}))
+    }
+  }
+  for (const [hop, reason] of tls) {
+    const r = reason as string
+    const evidence = () => [hopEvidence(hop, `upstream TLS failed: ${r}`, {responseFlags: (hop.entry.responseFlags ?? []).join(',') || '-', upstreamTransportFailureReason: hop.entry.upstreamTransportFailureReason ?? null, responseCodeDetails: hop.entry.responseCodeDetails ?? null, upstreamHost: hop.entry.upstreamHost ?? null})]
+    const why = /HANDSHAKE_FAILURE/i.test(r)
+      ? 'the server demanded a client certificate the proxy did not present (failed MUTUAL origination: check the DestinationRule credentialName)'
+      : /UNKNOWN_CA|VERIFY_FAILED/i.test(r)
+        ? "the proxy does not trust the server's certificate (caCertificates / subjectAltNames of the DestinationRule)"
+        : 'the TLS handshake upstream failed'
+    out.push(hit('upstream-tls-failure', () => ({title: `Upstream TLS failure towards ${dest}`, detail: `Observed in logs: ${why}. Envoy's reason: ${r}.`, evidence: evidence()}), {discriminator: r.slice(0, 80)}))
+    if (/CERTIFICATE_EXPIRED/i.test(r)) {
+      out.push(hit('expired-certificate', () => ({title: `Expired certificate on the way to ${dest}`, detail: `Observed in logs: the TLS handshake failed on an expired certificate (${r}).`, evidence: evidence()})))
+    }
+  }
+  if (chain.verdict === 'unknown') {
+    out.push(hit('unclassified', () => ({
+      title: `Egress to ${dest} could not be classified`,
+      detail: `Missing: ${chain.missing.join('; ') || 'evidence'}.`,
+      evidence: about('path', 'inner', 'outer', 'outcome'),
+    }), {discriminator: chain.missing[0] ?? ''}))
+  }
+}
+
+function headerHits(chain: RequestChain, h: HeaderEvidence, out: FindingHit[]): void {
+  for (const c of h.conclusions) {
+    const ev = (fields: Evidence['fields']): Evidence[] => [{ref: `${c.source.header} @ ${h.source.input}:${c.source.line ?? h.source.line}`, kind: 'header', fact: c.reason, fields, strength: 'proven'}]
+    if (c.claim === 'metadata-leaked') {
+      const peer = h.peerId ? `${h.peerId.type}~${h.peerId.ip}~${h.peerId.id}` : typeof h.peerMetadata?.NAME === 'string' ? h.peerMetadata.NAME : 'a proxy'
+      const host = hostOfHeaders(h) ?? chain.destination.host ?? chain.destination.key
+      const who = h.peerId ? `${h.peerId.pod}.${h.peerId.namespace}` : peer
+      out.push(hit('metadata-leaked', () => ({title: `Mesh metadata of ${who} reached ${host}`, detail: `Observed in an echo: ${c.reason}.`, evidence: ev({peer})}), {destination: host, source: who}))
+    } else if (c.claim === 'xfcc-hash-mismatch') {
+      out.push(hit('xfcc-hash-mismatch', () => ({title: 'X-Forwarded-Client-Cert hash does not match its certificate', detail: `Observed in an echo: ${c.reason}. The identity in this header cannot be trusted.`, evidence: ev({})})))
+    } else if (c.claim === 'xfcc-cert-expired') {
+      out.push(hit('expired-certificate', () => ({title: 'Expired client certificate in X-Forwarded-Client-Cert', detail: `Observed in an echo: ${c.reason}.`, evidence: ev({})})))
+    }
+  }
+  h.xfcc?.forEach((el, i) => {
+    const ref = `X-Forwarded-Client-Cert @ ${h.source.input}:${h.source.line}`
+    const uri = el.uri[0] ?? el.certificate?.uris[0]
+    if (!uri) {
+      out.push(hit('missing-identity', () => ({
+        title: 'Client certificate without a workload identity',
+        detail: `Observed in an echo: XFCC element ${i + 1} (By ${el.by ?? '?'}) names no URI SAN: the client of the gateway has no SPIFFE identity.`,
+        evidence: [{ref, kind: 'header', fact: 'XFCC element without URI', fields: {by: el.by ?? null, subject: el.subject ?? null}, strength: 'proven'}],
+      })))
+    } else if (el.by && trustDomain(el.by) && trustDomain(uri) && trustDomain(el.by) !== trustDomain(uri)) {
+      out.push(hit('unexpected-identity', () => ({
+        title: `Client identity from another trust domain: ${uri}`,
+        detail: `Observed in an echo: ${el.by} received it over mTLS from ${uri}, whose trust domain is not its own.`,
+        evidence: [{ref, kind: 'header', fact: 'XFCC trust domains differ', fields: {by: el.by ?? null, uri}, strength: 'proven'}],
+      }), {discriminator: uri}))
+    }
+  })
+}
+
+function identityHits(chain: RequestChain, about: About, out: FindingHit[]): void {
+  for (const hop of chain.hops) {
+    const e = hop.entry
+    if (hop.role !== 'egress-gateway' || !e.downstreamTlsVersion) continue
+    if (!e.downstreamPeerUriSan && !e.downstreamPeerSubject) {
+      out.push(hit('missing-identity', () => ({
+        title: 'TLS into the egress gateway without a client certificate',
+        detail: `Observed in logs: the gateway's downstream was ${e.downstreamTlsVersion} but no peer certificate: one-way TLS, so the gateway cannot tell which workload sent it.`,
+        evidence: [hopEvidence(hop, 'no DOWNSTREAM_PEER_URI_SAN', {downstreamTlsVersion: e.downstreamTlsVersion ?? null, downstreamPeerUriSan: null})],
+      })))
+    } else if (e.downstreamPeerUriSan && !e.downstreamPeerUriSan.startsWith('spiffe://')) {
+      const san = e.downstreamPeerUriSan
+      out.push(hit('unexpected-identity', () => ({
+        title: `Non-mesh client certificate at the egress gateway: ${san}`,
+        detail: 'Observed in logs: the client certificate the egress gateway saw is not a SPIFFE id of the mesh.',
+        evidence: [hopEvidence(hop, 'DOWNSTREAM_PEER_URI_SAN is not spiffe://', {downstreamPeerUriSan: san})],
+      }), {discriminator: san}))
+    }
+  }
+  const s = chain.source
+  const m = s.identity ? /\/ns\/([^/]+)\//.exec(s.identity) : null
+  const podNs = chain.hops.find((h) => h.role === 'sidecar')?.entry.source.namespace ?? chain.headers.map((h) => (h.peerId?.type === 'sidecar' ? h.peerId.namespace : undefined)).find(Boolean)
+  if (m && podNs && m[1] !== podNs) {
+    out.push(hit('unexpected-identity', () => ({
+      title: `Workload identity ${s.identity} does not match namespace ${podNs}`,
+      detail: `Observed: the client certificate names namespace ${m[1]}, the sending pod is in ${podNs}.`,
+      evidence: about('inner', 'path'),
+    }), {discriminator: s.identity}))
+  }
+}
+
+function policyHits(chain: RequestChain, policy: Policy, about: About, out: FindingHit[]): void {
+  const j = judge(chain, policy)
+  if (!j) return
+  const rule = j.rule?.name ?? 'default'
+  const pe = (fact: string): Evidence => ({ref: j.rule ? j.rule.at : policy.name, kind: 'policy', fact, fields: {rule, allowed: j.allowed.join(', ')}, strength: 'proven'})
+  const dest = chain.destination.key
+  if (j.verdictViolation) {
+    const why = j.verdictViolation
+    out.push({kind: 'policy-violation', severity: j.severity, discriminator: `${rule}|${chain.verdict}`, policyRule: rule, text: () => ({
+      title: `Policy: ${chain.verdict} to ${dest} is not allowed`,
+      detail: `Observed in logs: ${why}.`,
+      evidence: [pe(`${rule} allows ${j.allowed.join(', ') || 'nothing'}`), ...about('outer', 'inner', 'path').slice(0, 3)],
+    })})
+  }
+  if (j.workloadViolation) {
+    const why = j.workloadViolation
+    out.push({kind: 'policy-violation', severity: j.severity, discriminator: `${rule}|workload`, policyRule: rule, text: () => ({
+      title: `Policy: ${sourceLabel(chain) ?? 'this workload'} may not reach ${dest}`,
+      detail: `Observed: ${why}.`,
+      evidence: [pe(`${rule} allows only ${j.rule?.workloads?.join(', ')}`), ...about('path').slice(0, 2)],
+    })})
+  }
+  if (j.workloadUnknown) {
+    out.push(hit('missing-identity', () => ({
+      title: `No workload identity for egress to ${dest}`,
+      detail: `Rule '${rule}' allows only ${j.rule?.workloads?.join(', ')}, but the evidence names no sending workload (no pod name, peer metadata or client certificate): the rule cannot be checked.`,
+      evidence: [pe('workloads restricted, source unknown')],
+    }), {discriminator: rule, policyRule: rule}))
+  }
+}
+
+const trustDomain = (uri: string): string | null => /^spiffe:\/\/([^/]+)/.exec(uri)?.[1] ?? null
+
+function hostOfHeaders(h: HeaderEvidence): string | null {
+  const v = h.headers.find((f) => f.name.toLowerCase() === 'host')?.value.trim()
+  return v ? hostOfAuthority(v) : null
+}
+
+/** How many chain ids a finding keeps. */
+export const CHAINS_KEPT = 10
+
+/** Counts hits into findings, keyed by kind, destination, source and discriminator. */
+export class FindingBook {
+  private readonly byId = new Map<string, Finding>()
+  // kind → destination → source → discriminator: each part's hash is computed once per string, where one
+  // concatenated key per hit would be hashed afresh (the hot path over a million chains).
+  private readonly index = new Map<string, Map<string, Map<string, Map<string, Finding>>>>()
+
+  /** Records a chain's hits and writes their ids into `chain.findings`. */
+  add(chain: RequestChain, hits: readonly FindingHit[]): void {
+    let label: string | null | undefined
+    for (const h of hits) {
+      const destination = h.destination !== undefined ? h.destination : chain.destination.key
+      const source = h.source !== undefined ? h.source : label === undefined ? (label = sourceLabel(chain)) : label
+      const disc = h.discriminator ?? ''
+      const byDest = getOrSet(this.index, h.kind, () => new Map<string, Map<string, Map<string, Finding>>>())
+      const bySource = getOrSet(byDest, destination ?? '', () => new Map<string, Map<string, Finding>>())
+      const byDisc = getOrSet(bySource, source ?? '', () => new Map<string, Finding>())
+      let f = byDisc.get(disc)
+      if (!f) {
+        const id = `${h.kind}|${destination ?? ''}|${source ?? ''}|${disc}`
+        const text = h.text()
+        f = {id, kind: h.kind, severity: h.severity, title: text.title, detail: text.detail, destination, source, count: 0, chains: [], firstSeen: chain.startTime, lastSeen: chain.startTime, evidence: text.evidence}
+        if (h.policyRule !== undefined) f.policyRule = h.policyRule
+        byDisc.set(disc, f)
+        this.byId.set(id, f)
+      }
+      f.count++
+      if (f.chains.length < CHAINS_KEPT && !f.chains.includes(chain.id)) f.chains.push(chain.id)
+      const t = chain.startTime
+      if (t) {
+        if (!f.firstSeen || t < f.firstSeen) f.firstSeen = t
+        if (!f.lastSeen || t > f.lastSeen) f.lastSeen = t
+      }
+      if (!chain.findings.includes(f.id)) chain.findings.push(f.id)
+    }
+  }
+
+  /** Most severe first, then by kind and destination. */
+  list(): Finding[] {
+    return [...this.byId.values()].sort(
+      (a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || a.kind.localeCompare(b.kind) || (a.destination ?? '').localeCompare(b.destination ?? '') || a.id.localeCompare(b.id),
+    )
+  }
+}
+
+function getOrSet<K, V>(m: Map<K, V>, key: K, make: () => V): V {
+  let v = m.get(key)
+  if (v === undefined) {
+    v = make()
+    m.set(key, v)
+  }
+  return v
+}

@@ -1,0 +1,340 @@
+// A joined chain (hops + echoed headers) → its verdict, rule, confidence, strength and evidence.
+// Observations (observe.ts) are resolved into the four facts of rules.ts, the table gives the verdict,
+// and confidence says how many independent witnesses agree.
+
+import {isExternalHost} from '../headers/conclusions.js'
+import type {HeaderEvidence} from '../headers/types.js'
+import {hostOfAuthority, ipOf, portOf} from '../join/cluster.js'
+import type {HopGroup} from '../join/chains.js'
+import {isExternalCached} from '../join/roles.js'
+import type {JoinedHeaders} from '../join/headers.js'
+import type {ChainScope, ChainSource, Confidence, Destination, Evidence, Hop, RequestChain, Strength} from '../model.js'
+import {type Observation, type ObservationSource, observeChain, observeHeaders, observeHop} from './observe.js'
+import {FACT_NAMES, type FactName, type Facts, MISSING, NOT_EGRESS_RULE, type Rule, matchRule, usedFacts} from './rules.js'
+
+
+interface Resolved {
+  facts: Facts
+  chosen: Partial<Record<FactName, Observation[]>>
+  conflicts: {fact: FactName; text: string}[]
+  contradicted: Observation[]
+}
+
+const SOURCE_RANK: Record<ObservationSource, number> = {gateway: 3, sidecar: 2, headers: 1}
+const OUTCOME_RANK = {blocked: 4, failed: 3, attempted: 2, completed: 1} as const
+
+/** `passthrough-cluster` is a kind of `direct`: a header that says "a sidecar sent it" agrees with both. */
+const agrees = (fact: FactName, a: string, b: string): boolean =>
+  a === b || (fact === 'path' && ((a === 'direct' && b === 'passthrough-cluster') || (a === 'passthrough-cluster' && b === 'direct')))
+
+const tier = (o: Observation): number => (o.heuristic ? 0 : o.strength === 'proven' ? 2 : 1)
+
+/** Reduces observations to one value per fact: outcome by precedence, the others by the strongest witnesses. */
+export function resolveFacts(observations: readonly Observation[]): Resolved {
+  const facts: Facts = {}
+  const chosen: Resolved['chosen'] = {}
+  const conflicts: Resolved['conflicts'] = []
+  const contradicted: Observation[] = []
+  for (const name of FACT_NAMES) {
+    const list = observations.filter((o) => o.fact === name)
+    if (list.length === 0) continue
+    if (name === 'outcome') {
+      // Any hop that was blocked or failed decides: the request did not get out as the others say.
+      const worst = list.reduce((a, b) => (OUTCOME_RANK[b.value as keyof typeof OUTCOME_RANK] > OUTCOME_RANK[a.value as keyof typeof OUTCOME_RANK] ? b : a))
+      facts.outcome = worst.value as Facts['outcome']
+      chosen.outcome = list.filter((o) => o.value === worst.value)
+      continue
+    }
+    let top = 0
+    for (const o of list) if (tier(o) > top) top = tier(o)
+    const best = list.filter((o) => tier(o) === top)
+    if (best.length > 1) best.sort((a, b) => SOURCE_RANK[b.source] - SOURCE_RANK[a.source])
+    // The most specific value among the strongest: passthrough-cluster over direct.
+    let value = best[0]!.value as string
+    if (name === 'path' && best.some((o) => o.value === 'passthrough-cluster')) value = 'passthrough-cluster'
+    const disagree = best.filter((o) => !agrees(name, o.value as string, value))
+    if (disagree.length > 0) {
+      conflicts.push({fact: name, text: `${name}: ${best.map((o) => `${o.source} says ${o.value} (${o.evidence.ref})`).join('; ')}`})
+    }
+    ;(facts as Record<string, string>)[name] = value
+    chosen[name] = list.filter((o) => agrees(name, o.value as string, value))
+    for (const o of list) if (tier(o) < top && !agrees(name, o.value as string, value) && !o.heuristic) contradicted.push(o)
+  }
+  return {facts, chosen, conflicts, contradicted}
+}
+
+/** What kind of traffic the chain is; only egress is judged. */
+export function scopeOf(hops: readonly Hop[], headers: readonly HeaderEvidence[]): ChainScope {
+  if (hops.some((h) => h.role === 'ingress-gateway')) return 'ingress'
+  if (hops.length > 0 && hops.every((h) => h.direction === 'inbound')) return 'inbound'
+  if (hops.some((h) => h.role === 'egress-gateway' || h.toGateway)) return 'egress'
+  const hop = hops.find((h) => h.direction === 'outbound')
+  if (hop) {
+    const c = hop.cluster
+    if (c && c.kind !== 'service' && c.kind !== 'other') return 'egress'
+    const e = hop.entry
+    // BlackHoleCluster as null, 502 block_all, NR: attempts to leave that the mesh refused.
+    if (!c && (e.routeName === 'block_all' || e.responseFlags?.includes('NR') || e.responseFlags?.includes('UH'))) return 'egress'
+    const host = c?.kind === 'service' ? c.host : (e.requestedServerName ?? hostOfAuthority(e.authority) ?? ipOf(e.upstreamHost))
+    if (!host) return 'unknown'
+    if (isExternalCached(host)) return 'egress'
+    // A cluster-local name the sidecar originated TLS to (DestinationRule SIMPLE/MUTUAL, as for a
+    // ServiceEntry-registered service outside the mesh): in the mesh Istio would use ISTIO_MUTUAL.
+    if (hop.kind === 'http' && (hop.upstream === 'tls-originated' || hop.upstream === 'mtls-originated') && !hop.entry.upstreamPeerUriSan?.startsWith('spiffe://')) return 'egress'
+    if (!c && ipOf(e.upstreamHost) && isExternalHost(ipOf(e.upstreamHost) ?? undefined)) return 'egress'
+    return 'mesh'
+  }
+  if (hops.length === 0 && headers.length > 0) {
+    const host = headers[0]!.decoratorOperation?.host ?? hostHeader(headers[0]!)
+    return host && isExternalHost(host) ? 'egress' : host ? 'mesh' : 'unknown'
+  }
+  return 'unknown'
+}
+
+const hostHeader = (h: HeaderEvidence): string | undefined => {
+  const v = h.headers.find((f) => f.name.toLowerCase() === 'host' || f.name === ':authority')?.value.trim()
+  return v ? (hostOfAuthority(v) ?? undefined) : undefined
+}
+
+/** The hop whose upstream is outside: the gateway's, else the sidecar's own (not the one to the gateway). */
+export function exitHop(hops: readonly Hop[]): Hop | undefined {
+  return hops.find((h) => h.role === 'egress-gateway') ?? hops.find((h) => !h.toGateway && h.direction === 'outbound') ?? hops[0]
+}
+
+/**
+ * host:port as the outside world saw it. Host: the exit proxy's cluster host, else an SNI or :authority
+ * on any line, else the address dialled. Port: the exit proxy's UPSTREAM_HOST port (where the bytes went),
+ * else its cluster's port, else — when nothing went upstream — the port the app dialled, else the echo's
+ * decorator. A sidecar line to the gateway alone does not say the port: `host:?`.
+ */
+export function destinationOf(hops: readonly Hop[], headers: readonly HeaderEvidence[]): Destination {
+  const hop = exitHop(hops)
+  let host: string | null = null
+  let port: number | null = null
+  if (hop) {
+    const c = hop.cluster
+    host = c?.kind === 'service' && !hop.toGateway ? c.host : null
+    for (const h of hops) host ??= h.entry.requestedServerName ?? hostOfAuthority(h.entry.authority)
+    if (!hop.toGateway) {
+      port = hop.upstreamPort ?? (c?.kind === 'service' ? c.port : null)
+      host ??= hop.upstreamIp
+    }
+    if (hop.upstream === 'none' || hop.upstreamIp === null) {
+      // Nothing went upstream: what the app dialled (a sidecar's listener is the original destination).
+      const sidecar = hops.find((h) => h.role === 'sidecar' && h.direction === 'outbound')
+      if (sidecar && !sidecar.toGateway) {
+        host ??= ipOf(sidecar.entry.downstreamLocalAddress)
+        port ??= portOf(sidecar.entry.downstreamLocalAddress)
+      } else if (sidecar && port === null && hop.role === 'egress-gateway') port = portOf(sidecar.entry.downstreamLocalAddress)
+    }
+  }
+  const h = headers[0]
+  if (h?.decoratorOperation) {
+    host ??= h.decoratorOperation.host
+    if (port === null && (!hop || hop.toGateway)) port = h.decoratorOperation.port
+  }
+  if (h && host === null) host = hostHeader(h) ?? null
+  return {host, port, key: host === null ? '?' : `${host}:${port ?? '?'}`}
+}
+
+/** `curl-7656cf8794-r7zb9` → `curl`: a Deployment's pod name without its ReplicaSet and pod suffixes. */
+export function workloadOfPod(pod: string): string {
+  let w = workloads.get(pod)
+  if (w === undefined) {
+    const m = /^(.+)-[a-z0-9]{6,10}-[a-z0-9]{5}$/.exec(pod)
+    w = m ? m[1]! : pod
+    if (workloads.size > 10_000) workloads.clear()
+    workloads.set(pod, w)
+  }
+  return w
+}
+const workloads = new Map<string, string>()
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined)
+
+/** Who sent it: the sidecar's pod, the echo's peer metadata, the client certificate's SPIFFE id. */
+export function sourceOf(hops: readonly Hop[], headers: readonly HeaderEvidence[]): ChainSource {
+  const s: ChainSource = {from: []}
+  const sidecar = hops.find((h) => h.role === 'sidecar')
+  if (sidecar) {
+    const src = sidecar.entry.source
+    if (src.pod) {
+      s.pod = src.pod
+      s.workload = workloadOfPod(src.pod)
+      s.from.push(`pod ${src.pod} (log envelope of ${sidecar.ref})`)
+    }
+    if (src.namespace) s.namespace = src.namespace
+    const ip = ipOf(sidecar.entry.downstreamRemoteAddress) ?? ipOf(sidecar.entry.upstreamLocalAddress)
+    if (ip) s.ip = ip
+  }
+  const gateway = hops.find((h) => h.role === 'egress-gateway')
+  if (gateway) {
+    const e = gateway.entry
+    if (e.downstreamPeerUriSan?.startsWith('spiffe://')) {
+      s.identity = e.downstreamPeerUriSan
+      s.from.push(`DOWNSTREAM_PEER_URI_SAN of ${gateway.ref}`)
+    }
+    if (!s.ip) {
+      const xff = e.xForwardedFor?.split(',')[0]?.trim()
+      const ip = xff && xff !== '-' ? xff : ipOf(e.downstreamRemoteAddress)
+      if (ip) s.ip = ip
+    }
+  }
+  for (const h of headers) {
+    const md = h.peerMetadata
+    if (h.peerId?.type === 'sidecar' || (md && !(str((md.LABELS as Record<string, unknown> | undefined)?.istio) ?? '').endsWith('gateway') && h.peerId?.type !== 'router')) {
+      const ns = str(md?.NAMESPACE) ?? h.peerId?.namespace
+      const workload = str(md?.WORKLOAD_NAME)
+      const pod = str(md?.NAME) ?? h.peerId?.pod
+      if (ns && !s.namespace) s.namespace = ns
+      if (workload && !s.workload) s.workload = workload
+      if (pod && !s.pod) s.pod = pod
+      if (h.peerId?.ip && !s.ip) s.ip = h.peerId.ip
+      s.from.push(`X-Envoy-Peer-Metadata @ ${h.source.input}:${h.source.line}`)
+    }
+    const uri = h.xfcc?.[0]?.uri[0]
+    if (uri && !s.identity) {
+      s.identity = uri
+      s.from.push(`X-Forwarded-Client-Cert URI @ ${h.source.input}:${h.source.line}`)
+    }
+  }
+  if (s.identity && !s.namespace) {
+    const m = /\/ns\/([^/]+)\//.exec(s.identity)
+    if (m) s.namespace = m[1]
+  }
+  return s
+}
+
+/** A classified chain and the facts its verdict came from (findings read the facts, not the verdict). */
+export interface Classified {
+  chain: RequestChain
+  facts: Facts
+  /** Envoy's reason for a blocked or failed outcome, in a few words. */
+  outcomeDetail: string | null
+  /** The observations behind each resolved fact, so a finding can cite what it is about. */
+  byFact: Partial<Record<FactName, Observation[]>>
+}
+
+/**
+ * The chain's verdict and everything it rests on. Findings are added by findings.ts. With `describe`
+ * false the chain gets no evidence list and a short reason (the verdict, rule, confidence and strength
+ * are the same): for summaries, which only show evidence for the chains findings cite.
+ */
+export function classifyChain(group: HopGroup, joined: readonly JoinedHeaders[] = [], describe = true): Classified {
+  const hops = group.hops
+  const headers = joined.map((j) => j.evidence)
+  const scope = scopeOf(hops, headers)
+  const observations: Observation[] = []
+  for (const hop of hops) observations.push(...observeHop(hop))
+  observations.push(...observeChain(hops))
+  // A header set joined by Host and time alone is a weaker link: it may speak, but it is not a second witness.
+  const weakHeaders = new Set(joined.filter((j) => j.by === 'header-time').map((j) => j.evidence))
+  for (const j of joined) observations.push(...observeHeaders(j.evidence).map((o) => (weakHeaders.has(j.evidence) ? o.weakened() : o)))
+
+  const resolved = resolveFacts(observations)
+  const rule: Rule = scope === 'egress' || scope === 'unknown' ? matchRule(resolved.facts) : NOT_EGRESS_RULE
+  const used = rule.verdict === 'unknown' ? [] : usedFacts(rule)
+  if (rule.verdict === 'blocked' || rule.verdict === 'failed') used.splice(0, used.length, 'outcome')
+  if (rule.verdict === 'passthrough-cluster') used.splice(0, used.length, 'path')
+  const decisive: Observation[] = []
+  for (const f of used) for (const o of resolved.chosen[f] ?? []) decisive.push(o)
+  // Witnesses that disagree on a fact the verdict rests on lower confidence; on another fact they are only noted.
+  const conflicts = resolved.conflicts.filter((c) => used.includes(c.fact) || rule.verdict === 'unknown')
+
+  const strength: Strength =
+    rule.verdict !== 'unknown' && used.every((f) => (resolved.chosen[f] ?? []).some((o) => o.strength === 'proven' && !o.heuristic)) ? 'proven' : 'inferred'
+  const guessed = hops.some((h) => h.roleGuessed)
+  const lowSignal = used.some((f) => !(resolved.chosen[f] ?? []).some((o) => !o.heuristic))
+  const witnesses = new Set(decisive.filter((o) => !o.heuristic).map((o) => o.source))
+  const confidence: Confidence =
+    rule.verdict === 'unknown' || guessed || lowSignal || conflicts.length > 0 ? 'low' : witnesses.size >= 2 ? 'high' : 'medium'
+
+  const missing: string[] = []
+  if (rule.id === 'not-enough-evidence') {
+    for (const f of FACT_NAMES) if (resolved.facts[f] === undefined && (f !== 'inner' || resolved.facts.path === 'gateway')) missing.push(MISSING[f])
+    if (missing.length === 0) missing.push(`a verdict for what was seen (${describeFacts(resolved.facts)}): the table has no row for it`)
+  }
+  if (guessed) missing.push('which proxy wrote each line: kubectl logs --prefix, or --gateway-pod / --gateway-address')
+
+  const evidence: Evidence[] = []
+  let reasonFacts = ''
+  if (describe) {
+    const seen = new Set<Evidence>()
+    const push = (e: Evidence) => {
+      if (!seen.has(e)) {
+        seen.add(e)
+        evidence.push(e)
+      }
+    }
+    // Most telling first: a refusal or failure, else how it left, how it reached the gateway, which way.
+    const order: FactName[] = rule.verdict === 'blocked' || rule.verdict === 'failed' ? ['outcome', 'path', 'inner', 'outer'] : ['outer', 'inner', 'path', 'outcome']
+    for (const f of order) for (const o of decisive) if (o.fact === f) push(o.evidence)
+    for (const e of group.joinEvidence) push(e)
+    for (const j of joined) push(j.note)
+    for (const o of resolved.contradicted) push({...o.evidence, fact: `contradicted by stronger evidence: ${o.evidence.fact}`})
+    if (rule.verdict === 'unknown') for (const o of observations) push(o.evidence)
+    for (const h of headers) {
+      const none = h.conclusions.find((c) => c.claim === 'no-metadata-headers')
+      if (none) push({ref: `${none.source.header} @ ${h.source.input}:${none.source.line ?? h.source.line}`, kind: 'header', fact: none.reason, fields: {xEnvoyPeerMetadata: null}, strength: 'proven'})
+    }
+    // The reason names the transport facts; the path is in the verdict, the rest in the evidence.
+    const told = decisive.filter((o) => o.fact === 'inner' || o.fact === 'outer' || (o.fact === 'path' && o.value === 'passthrough-cluster'))
+    if (told.length > 0) reasonFacts = `: ${[...new Set(told.map((o) => `${o.evidence.fact} [${o.evidence.ref}]`))].join('; ')}`
+  }
+
+  const first = earliest(hops, headers)
+  const failure = rule.verdict === 'failed' || rule.verdict === 'blocked' ? (resolved.chosen.outcome?.find((o) => o.detail)?.detail ?? '') : ''
+  const disagreement = describe && conflicts.length > 0 ? ` (witnesses disagree — ${conflicts.map((c) => c.text).join('; ')})` : ''
+  const chain: RequestChain = {
+    id: chainId(hops, headers),
+    scope,
+    hops,
+    headers,
+    joinedBy: [...group.joinedBy, ...joined.map((j) => j.by)],
+    destination: destinationOf(hops, headers),
+    source: sourceOf(hops, headers),
+    verdict: rule.verdict,
+    rule: rule.id,
+    reason: `${rule.why}${failure ? ` — ${failure}` : ''}${reasonFacts}${disagreement}`,
+    missing,
+    confidence,
+    strength,
+    evidence,
+    findings: [],
+    startMs: first,
+    startTime: first === null ? null : isoOf(first, hops),
+  }
+  return {chain, facts: resolved.facts, outcomeDetail: resolved.chosen.outcome?.find((o) => o.detail)?.detail ?? null, byFact: resolved.chosen}
+}
+
+/** The earliest START_TIME as ISO 8601: the line's own text when it is already that (Envoy's default). */
+function isoOf(ms: number, hops: readonly Hop[]): string {
+  for (const h of hops) {
+    const t = h.entry.startTime
+    if (h.startMs === ms && t && t.length === 24 && t.charCodeAt(23) === 0x5a /* Z */ && t.charCodeAt(10) === 0x54 /* T */) return t
+  }
+  return new Date(ms).toISOString()
+}
+
+function describeFacts(f: Facts): string {
+  return FACT_NAMES.filter((n) => f[n] !== undefined).map((n) => `${n} ${f[n]}`).join(', ')
+}
+
+function chainId(hops: readonly Hop[], headers: readonly HeaderEvidence[]): string {
+  if (hops.length > 0) return hops.map((h) => h.ref).join('+')
+  const h = headers[0]
+  return h ? `${h.source.input}:${h.source.line}` : '?'
+}
+
+function earliest(hops: readonly Hop[], headers: readonly HeaderEvidence[]): number | null {
+  let t: number | null = null
+  for (const h of hops) if (h.startMs !== null && (t === null || h.startMs < t)) t = h.startMs
+  if (t === null) {
+    for (const h of headers) {
+      const ms = h.amznTraceTime ? Date.parse(h.amznTraceTime) : NaN
+      if (!Number.isNaN(ms) && (t === null || ms < t)) t = ms
+    }
+  }
+  return t
+}
+

@@ -1,0 +1,379 @@
+// Joins the hops of one request: a sidecar's outbound line and the egress gateway's line for the same
+// request or connection (brief §4.3). Synchronous: add(hop) returns the groups it completed; no promise
+// per line. Memory is bounded by the join window, not by the input: a hop that waits for a partner is
+// dropped from the indexes once every input has moved more than the window past it.
+//
+// Keys, strongest first:
+//   connection  sidecar UPSTREAM_LOCAL_ADDRESS = gateway DOWNSTREAM_REMOTE_ADDRESS. Identifies a connection,
+//               not a request: HTTP requests on a reused connection are told apart by x-request-id, or, when
+//               ids differ (Istio ≥1.26 may give a request a new id at the gateway), by the gateway's start
+//               falling inside the sidecar's request.
+//   request-id  the same x-request-id — unless both lines show addresses and they name different
+//               connections: an id is propagated through a whole trace, and one trace may leave twice.
+//   pod-time    only when the sidecar line has no UPSTREAM_LOCAL_ADDRESS (its connection never became
+//               ready, e.g. a failed TLS handshake): the gateway's downstream is the sidecar's pod IP,
+//               its listener the sidecar's UPSTREAM_HOST, and it started within the sidecar's span. Weak.
+//
+// Time: Envoy writes a line when the request or connection ends, so a log is ordered by START_TIME +
+// DURATION, and that is the clock each input's watermark follows. A waiting hop expires when every open
+// input's watermark has passed its end by more than the window; lines of different files out of order
+// by less than the window still join.
+
+import type {Evidence, Hop, JoinKey} from '../model.js'
+import {ipOf} from './cluster.js'
+
+export interface HopGroup {
+  /** Sidecar first, then gateway. */
+  hops: Hop[]
+  joinedBy: JoinKey[]
+  /** What joined them, citing both lines. */
+  joinEvidence: Evidence[]
+}
+
+export interface JoinerOptions {
+  /** How long (log time, ms) a hop waits for its partner; Infinity waits to the end of the input. */
+  windowMs: number
+  /**
+   * How many hops may go on waiting after their window has passed. One input can hold several streams
+   * one after another — `(kubectl logs -l app=curl; kubectl logs -l istio=egressgateway) | …` prints
+   * every sidecar line before the first gateway line — and the later stream's partners arrive only once
+   * the earlier stream's clock is long past them. Holding expired hops (oldest released first once more
+   * than this many wait) lets such dumps join while memory stays bounded by this count. 0: none held,
+   * as a live stream (-f) wants.
+   */
+  maxHeld?: number
+}
+
+export const DEFAULT_WINDOW_MS = 5_000
+export const DEFAULT_MAX_HELD = 20_000
+/** Tolerance for a partner joined by connection and time alone: clocks of two pods, reused connections. */
+const CONN_TOLERANCE_MS = 1_000
+/** Tolerance when the two lines carry different request ids: only the sidecar request's own span. */
+const STRICT_TOLERANCE_MS = 100
+
+interface Pending {
+  hop: Hop
+  /** Waits for a gateway line (it is a sidecar→gateway line) or for a sidecar line (it is a gateway line). */
+  side: 'sidecar' | 'gateway'
+  deadline: number
+  done: boolean
+  conn: string | null
+  id: string | null
+  pod: string | null
+}
+
+/** A min-heap of pending hops by deadline (lazy deletion: joined ones are skipped when popped). */
+class DeadlineHeap {
+  private readonly items: Pending[] = []
+  get size(): number {
+    return this.items.length
+  }
+  push(p: Pending): void {
+    const a = this.items
+    a.push(p)
+    let i = a.length - 1
+    while (i > 0) {
+      const parent = (i - 1) >> 1
+      if (a[parent]!.deadline <= p.deadline) break
+      a[i] = a[parent]!
+      i = parent
+    }
+    a[i] = p
+  }
+  peek(): Pending | undefined {
+    return this.items[0]
+  }
+  pop(): Pending | undefined {
+    const a = this.items
+    const top = a[0]
+    const last = a.pop()
+    if (a.length > 0 && last) {
+      let i = 0
+      for (;;) {
+        const l = 2 * i + 1
+        if (l >= a.length) break
+        const r = l + 1
+        const c = r < a.length && a[r]!.deadline < a[l]!.deadline ? r : l
+        if (a[c]!.deadline >= last.deadline) break
+        a[i] = a[c]!
+        i = c
+      }
+      a[i] = last
+    }
+    return top
+  }
+}
+
+const multiAdd = (m: Map<string, Pending[]>, key: string, p: Pending): void => {
+  const list = m.get(key)
+  if (list) list.push(p)
+  else m.set(key, [p])
+}
+
+const multiRemove = (m: Map<string, Pending[]>, key: string | null, p: Pending): void => {
+  if (key === null) return
+  const list = m.get(key)
+  if (!list) return
+  const i = list.indexOf(p)
+  if (i !== -1) list.splice(i, 1)
+  if (list.length === 0) m.delete(key)
+}
+
+/** Whether a hop can have a partner in another proxy's log: a sidecar→gateway line, or a gateway line. */
+export function waitsForPartner(hop: Hop): 'sidecar' | 'gateway' | null {
+  if (hop.role === 'egress-gateway') return 'gateway'
+  if (hop.role === 'sidecar' && hop.toGateway && hop.direction === 'outbound') return 'sidecar'
+  return null
+}
+
+const real = (s: string | null | undefined): string | null => (s && s !== '-' ? s : null)
+
+export class ChainJoiner {
+  private readonly windowMs: number
+  private readonly heap = new DeadlineHeap()
+  /** Sidecar→gateway lines waiting, by their upstream local address / request id. */
+  private readonly sidecarByConn = new Map<string, Pending[]>()
+  private readonly sidecarById = new Map<string, Pending[]>()
+  /** Gateway lines waiting, by their downstream remote address / request id. */
+  private readonly gatewayByConn = new Map<string, Pending[]>()
+  private readonly gatewayById = new Map<string, Pending[]>()
+  /** By `pod IP>gateway listener`: sidecar lines without an upstream local address, and every gateway line. */
+  private readonly sidecarByPod = new Map<string, Pending[]>()
+  private readonly gatewayByPod = new Map<string, Pending[]>()
+  /** Per input: the latest end time seen; -Infinity before its first line; removed when it ends. */
+  private readonly watermarks = new Map<string, number>()
+  private waiting = 0
+  private readonly maxHeld: number
+
+  constructor(options: JoinerOptions = {windowMs: DEFAULT_WINDOW_MS}) {
+    this.windowMs = options.windowMs
+    this.maxHeld = options.maxHeld ?? 0
+  }
+
+  /** Names the inputs that will deliver lines, so none is left behind before its first line arrives. */
+  declareInputs(names: readonly string[]): void {
+    for (const n of names) if (!this.watermarks.has(n)) this.watermarks.set(n, -Infinity)
+  }
+
+  /** Hops waiting for a partner now. */
+  get pending(): number {
+    return this.waiting
+  }
+
+  /** Adds one hop; returns the groups that are now complete (its own, and any whose window has passed). */
+  add(hop: Hop): HopGroup[] {
+    const out: HopGroup[] = []
+    const input = hop.entry.source.input
+    const t = hop.endMs ?? hop.startMs
+    const wm = this.watermarks.get(input)
+    if (t !== null && (wm === undefined || t > wm)) this.watermarks.set(input, t)
+    else if (wm === undefined) this.watermarks.set(input, -Infinity)
+
+    const side = waitsForPartner(hop)
+    if (side === null) out.push(single(hop))
+    else {
+      const partner = this.findPartner(hop, side)
+      if (partner) {
+        this.remove(partner.pending)
+        out.push(pair(partner.pending.hop, hop, partner.keys, partner.evidence))
+      } else this.enqueue(hop, side)
+    }
+    this.expire(out)
+    return out
+  }
+
+  /** An input ended: it no longer holds back the others. */
+  endInput(name: string): HopGroup[] {
+    this.watermarks.delete(name)
+    const out: HopGroup[] = []
+    this.expire(out)
+    return out
+  }
+
+  /** End of all input: every hop still waiting becomes a chain of one. */
+  flush(): HopGroup[] {
+    const out: HopGroup[] = []
+    for (let p = this.heap.pop(); p; p = this.heap.pop()) {
+      if (p.done) continue
+      this.remove(p)
+      out.push(single(p.hop))
+    }
+    return out
+  }
+
+  private threshold(): number {
+    let min = Infinity
+    for (const wm of this.watermarks.values()) if (wm < min) min = wm
+    return min
+  }
+
+  private expire(out: HopGroup[]): void {
+    const top = this.heap.peek()
+    if (!top) return
+    const threshold = this.threshold()
+    for (let p = this.heap.peek(); p && (p.done || (p.deadline < threshold && this.waiting > this.maxHeld)); p = this.heap.peek()) {
+      this.heap.pop()
+      if (p.done) continue
+      this.remove(p)
+      out.push(single(p.hop))
+    }
+  }
+
+  private enqueue(hop: Hop, side: 'sidecar' | 'gateway'): void {
+    const e = hop.entry
+    const conn = real(side === 'sidecar' ? e.upstreamLocalAddress : e.downstreamRemoteAddress)
+    const id = real(e.requestId)
+    const pod = podKey(hop, side)
+    const t = hop.endMs ?? hop.startMs
+    const base = t ?? this.watermarks.get(e.source.input) ?? -Infinity
+    const p: Pending = {hop, side, deadline: base === -Infinity ? Infinity : base + this.windowMs, done: false, conn, id, pod}
+    if (conn) multiAdd(side === 'sidecar' ? this.sidecarByConn : this.gatewayByConn, conn, p)
+    if (id) multiAdd(side === 'sidecar' ? this.sidecarById : this.gatewayById, id, p)
+    if (pod) multiAdd(side === 'sidecar' ? this.sidecarByPod : this.gatewayByPod, pod, p)
+    this.heap.push(p)
+    this.waiting++
+  }
+
+  private remove(p: Pending): void {
+    if (p.done) return
+    p.done = true
+    this.waiting--
+    multiRemove(p.side === 'sidecar' ? this.sidecarByConn : this.gatewayByConn, p.conn, p)
+    multiRemove(p.side === 'sidecar' ? this.sidecarById : this.gatewayById, p.id, p)
+    multiRemove(p.side === 'sidecar' ? this.sidecarByPod : this.gatewayByPod, p.pod, p)
+  }
+
+  /** The best waiting partner for `hop`: connection first, then request id, then pod IP and time; null when none fits. */
+  private findPartner(hop: Hop, side: 'sidecar' | 'gateway'): {pending: Pending; keys: JoinKey[]; evidence: Evidence[]} | null {
+    const e = hop.entry
+    const conn = real(side === 'sidecar' ? e.upstreamLocalAddress : e.downstreamRemoteAddress)
+    const id = real(e.requestId)
+    const byConn = side === 'sidecar' ? this.gatewayByConn : this.sidecarByConn
+    const byId = side === 'sidecar' ? this.gatewayById : this.sidecarById
+    let best: Pending | null = null
+    let bestScore = -Infinity
+    const consider = (list: Pending[] | undefined) => {
+      if (!list) return
+      for (const p of list) {
+        const s = side === 'sidecar' ? scorePair(hop, p.hop, this.windowMs) : scorePair(p.hop, hop, this.windowMs)
+        if (s > bestScore) {
+          best = p
+          bestScore = s
+        }
+      }
+    }
+    if (conn) consider(byConn.get(conn))
+    if (id) consider(byId.get(id))
+    if (!best) {
+      // A sidecar line without its connection's address looks for a gateway line by pod; a gateway line
+      // looks for such sidecar lines.
+      const pod = side === 'sidecar' ? (conn === null ? podKey(hop, side) : null) : podKey(hop, side)
+      if (pod) consider((side === 'sidecar' ? this.gatewayByPod : this.sidecarByPod).get(pod))
+    }
+    if (!best) return null
+    const found = best as Pending
+    const [s, g] = side === 'sidecar' ? [hop, found.hop] : [found.hop, hop]
+    return {pending: found, ...joinFacts(s, g)}
+  }
+}
+
+/** `pod IP>gateway listener`: the sidecar's pod IP and UPSTREAM_HOST, or the gateway's downstream IP and listener. */
+function podKey(hop: Hop, side: 'sidecar' | 'gateway'): string | null {
+  const e = hop.entry
+  if (side === 'sidecar') {
+    if (real(e.upstreamLocalAddress) !== null) return null
+    const ip = ipOf(e.downstreamRemoteAddress)
+    return ip && real(e.upstreamHost) ? `${ip}>${e.upstreamHost}` : null
+  }
+  const ip = ipOf(e.downstreamRemoteAddress)
+  return ip && real(e.downstreamLocalAddress) ? `${ip}>${e.downstreamLocalAddress}` : null
+}
+
+/**
+ * How well a sidecar line and a gateway line fit as one request; -Infinity when they cannot be one.
+ * Connection beats id beats time, and time decides between requests on one connection.
+ */
+export function scorePair(s: Hop, g: Hop, windowMs = DEFAULT_WINDOW_MS): number {
+  const se = s.entry
+  const ge = g.entry
+  const sConn = real(se.upstreamLocalAddress)
+  const gConn = real(ge.downstreamRemoteAddress)
+  const connMatch = sConn !== null && sConn === gConn
+  if (sConn !== null && gConn !== null && !connMatch) return -Infinity
+  const sId = real(se.requestId)
+  const gId = real(ge.requestId)
+  const idMatch = sId !== null && sId === gId
+  const podMatch = !connMatch && !idMatch && podKey(s, 'sidecar') !== null && podKey(s, 'sidecar') === podKey(g, 'gateway')
+  if (!connMatch && !idMatch && !podMatch) return -Infinity
+  const idsDiffer = sId !== null && gId !== null && !idMatch
+  // The gateway's request (or connection) lies within the sidecar's.
+  let distance = 0
+  if (s.startMs !== null && g.startMs !== null) {
+    const from = s.startMs
+    const to = s.endMs ?? s.startMs
+    distance = g.startMs < from ? from - g.startMs : g.startMs > to ? g.startMs - to : 0
+    // The same id may be a retry or a slow upstream: anywhere within the window. Without it, time must fit closely.
+    const tolerance = idMatch ? windowMs : idsDiffer || podMatch ? STRICT_TOLERANCE_MS : Math.min(CONN_TOLERANCE_MS, windowMs)
+    if (distance > tolerance) return -Infinity
+  } else if (podMatch) return -Infinity
+  let score = (connMatch ? 4 : 0) + (idMatch ? 2 : 0) + (podMatch ? 0.5 : 0)
+  if (se.upstreamHost && ge.downstreamLocalAddress && se.upstreamHost === ge.downstreamLocalAddress) score += 1
+  // Nearer in time is better; start-to-start breaks ties between requests inside one connection span.
+  const startGap = s.startMs !== null && g.startMs !== null ? Math.abs(g.startMs - s.startMs) : 0
+  return score - distance / 1e6 - startGap / 1e9
+}
+
+function joinFacts(s: Hop, g: Hop): {keys: JoinKey[]; evidence: Evidence[]} {
+  const keys: JoinKey[] = []
+  const evidence: Evidence[] = []
+  const se = s.entry
+  const ge = g.entry
+  const conn = real(se.upstreamLocalAddress)
+  if (conn !== null && conn === real(ge.downstreamRemoteAddress)) {
+    keys.push('connection')
+    evidence.push({
+      ref: `${s.ref} + ${g.ref}`,
+      kind: 'join',
+      fact: `one connection: the sidecar's upstream local address is the gateway's downstream remote address${se.upstreamHost && se.upstreamHost === ge.downstreamLocalAddress ? ', and the sidecar\'s upstream host is the gateway\'s listener' : ''}`,
+      fields: {upstreamLocalAddress: conn, downstreamRemoteAddress: ge.downstreamRemoteAddress ?? null, upstreamHost: se.upstreamHost ?? null, downstreamLocalAddress: ge.downstreamLocalAddress ?? null},
+      strength: 'proven',
+    })
+  }
+  if (keys.length === 0 && podKey(s, 'sidecar') !== null && podKey(s, 'sidecar') === podKey(g, 'gateway')) {
+    keys.push('pod-time')
+    evidence.push({
+      ref: `${s.ref} + ${g.ref}`,
+      kind: 'join',
+      fact: "the sidecar line has no upstream local address (its connection never became ready): joined by the sidecar's pod IP, the gateway listener it dialled and the gateway line starting within the sidecar's — a weaker link",
+      fields: {downstreamRemoteAddress: ge.downstreamRemoteAddress ?? null, upstreamHost: se.upstreamHost ?? null, sidecarStart: se.startTime ?? null, gatewayStart: ge.startTime ?? null},
+      strength: 'inferred',
+    })
+  }
+  const id = real(se.requestId)
+  if (id !== null && id === real(ge.requestId)) {
+    keys.push('request-id')
+    evidence.push({ref: `${s.ref} + ${g.ref}`, kind: 'join', fact: 'the same x-request-id on both lines', fields: {requestId: id}, strength: 'proven'})
+  } else if (id !== null && real(ge.requestId) !== null) {
+    evidence.push({
+      ref: `${s.ref} + ${g.ref}`,
+      kind: 'join',
+      fact: 'different x-request-ids (the gateway gave the request a new id, as Istio ≥1.26 may): joined by connection and time',
+      fields: {sidecarRequestId: id, gatewayRequestId: ge.requestId ?? null},
+      strength: 'inferred',
+    })
+  }
+  return {keys, evidence}
+}
+
+const single = (hop: Hop): HopGroup => ({hops: [hop], joinedBy: [], joinEvidence: []})
+
+function pair(a: Hop, b: Hop, keys: JoinKey[], evidence: Evidence[]): HopGroup {
+  const [s, g] = a.role === 'egress-gateway' ? [b, a] : [a, b]
+  // The sidecar's cluster names the egress gateway and this line is the other end of its connection:
+  // the gateway's role is no longer a guess.
+  if (g.roleGuessed && !s.roleGuessed && (keys.includes('connection') || keys.includes('request-id'))) {
+    g.roleGuessed = false
+    g.roleReason = `${g.roleReason}; confirmed: it is the far end of ${s.ref}, whose upstream is the egress gateway`
+  }
+  return {hops: [s, g], joinedBy: keys, joinEvidence: evidence}
+}
