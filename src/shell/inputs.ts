@@ -20,6 +20,8 @@ export interface InputSource {
    * InputError (exit 3) when the input cannot be opened or fails part-way (a truncated gzip says how far it got).
    */
   chunks(): AsyncIterable<string>
+  /** The same input as bytes (gunzipped, without a UTF-8 byte-order mark), for readers that decode elsewhere. */
+  bytes(): AsyncIterable<Buffer>
 }
 
 /** Read size: large enough that per-chunk costs (a promise, a decode call) vanish against the bytes. */
@@ -40,19 +42,18 @@ function fileSource(path: string): InputSource {
   return {
     name: path,
     size: regularFileSize(path),
-    chunks: () => decodeInput(path, () => createReadStream(path, {highWaterMark: READ_CHUNK})),
+    chunks: () => decodeInput(inputBytes(path, () => createReadStream(path, {highWaterMark: READ_CHUNK}))),
+    bytes: () => inputBytes(path, () => createReadStream(path, {highWaterMark: READ_CHUNK})),
   }
 }
 
 function stdinSource(name: string, stdin: NodeJS.ReadableStream, once: {taken: boolean}): InputSource {
-  return {
-    name,
-    async *chunks() {
-      if (once.taken) throw new InputError(name, 'stdin was already read')
-      once.taken = true
-      yield* decodeInput(name, () => stdin)
-    },
+  async function* bytes(): AsyncGenerator<Buffer> {
+    if (once.taken) throw new InputError(name, 'stdin was already read')
+    once.taken = true
+    yield* inputBytes(name, () => stdin)
   }
+  return {name, chunks: () => decodeInput(bytes()), bytes}
 }
 
 function regularFileSize(path: string): number | undefined {
@@ -72,7 +73,19 @@ interface Progress {
   gzip: boolean
 }
 
-async function* decodeInput(name: string, open: () => NodeJS.ReadableStream): AsyncGenerator<string> {
+/** Decodes bytes as UTF-8 text chunks; a multi-byte character split between chunks is kept whole. */
+async function* decodeInput(bytes: AsyncIterable<Buffer>): AsyncGenerator<string> {
+  const decoder = new StringDecoder('utf8')
+  for await (const buf of bytes) {
+    const text = decoder.write(buf)
+    if (text.length > 0) yield text
+  }
+  const rest = decoder.end()
+  if (rest.length > 0) yield rest
+}
+
+/** An input's bytes: gunzipped when it starts with gzip's magic, without a leading UTF-8 byte-order mark. */
+async function* inputBytes(name: string, open: () => NodeJS.ReadableStream): AsyncGenerator<Buffer> {
   const progress: Progress = {read: 0, inflated: 0, gzip: false}
   const raw = open()
   try {
@@ -80,19 +93,20 @@ async function* decodeInput(name: string, open: () => NodeJS.ReadableStream): As
     const head = await peek(bytes, GZIP_MAGIC.length)
     progress.gzip = head.buffer.length >= 2 && head.buffer[0] === GZIP_MAGIC[0] && head.buffer[1] === GZIP_MAGIC[1]
     const body = progress.gzip ? gunzip(head, bytes, progress) : replay(head, bytes)
-    const decoder = new StringDecoder('utf8')
-    let first = true
+    // A UTF-8 byte-order mark (Windows tools write one) is not part of the first line; it may arrive split.
+    let head3: Buffer = Buffer.alloc(0)
+    let checked = false
     for await (const buf of body) {
-      let text = decoder.write(buf)
-      // A UTF-8 byte-order mark (Windows tools write one) is not part of the first line.
-      if (first && text.length > 0) {
-        first = false
-        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
+      if (checked) {
+        yield buf
+        continue
       }
-      if (text.length > 0) yield text
+      head3 = head3.length === 0 ? buf : Buffer.concat([head3, buf])
+      if (head3.length < 3) continue
+      checked = true
+      yield head3[0] === 0xef && head3[1] === 0xbb && head3[2] === 0xbf ? head3.subarray(3) : head3
     }
-    const rest = decoder.end()
-    if (rest.length > 0) yield rest
+    if (!checked && head3.length > 0) yield head3
   } catch (error) {
     throw error instanceof InputError ? error : new InputError(name, why(error, progress))
   } finally {

@@ -13,12 +13,12 @@ export class Output {
   }
 
   /** Writes text; resolves once the stream can take more. False when the reader is gone. */
-  async write(text: string): Promise<boolean> {
+  async write(text: string | Uint8Array): Promise<boolean> {
     if (this.closed || this.stream.destroyed) {
       this.closed = true
       return false
     }
-    if (text === '') return true
+    if (text.length === 0) return true
     if (!this.stream.write(text)) await this.drained()
     return !this.closed
   }

@@ -125,3 +125,40 @@ describe('egress-audit formats', () => {
     expect(runCli(['formats', '--preset', 'nope']).status).toBe(2)
   })
 })
+
+describe('parse --jobs (worker threads)', () => {
+  test('the same output, in the same order, with the same accounting as one thread, on awkward input', () => {
+    const dir = tmp()
+    const lines: string[] = []
+    for (let i = 0; i < 3000; i++) lines.push(i % 7 === 0 ? `[pod/gw-${i}/istio-proxy] ${GW_PASS}` : GW_HTTP.replace('/headers', `/headers/${i}/é✓`))
+    lines.splice(1234, 0, 'x'.repeat(3 << 20), AGENT, '', SEED0, '\u0000\u0001 garbage')
+    const text = `\ufeff${lines.join('\r\n')}` // a BOM, CRLF endings, and no final newline
+    writeFileSync(join(dir, 'a.log'), text)
+    writeFileSync(join(dir, 'b.log.gz'), gzipSync(text))
+    const args = ['parse', '--max-line', '100000', join(dir, 'a.log'), join(dir, 'b.log.gz')]
+    const one = runCli([...args, '--jobs', '1'])
+    const three = runCli([...args, '--jobs', '3'])
+    expect(one.status).toBe(0)
+    expect(three.status).toBe(0)
+    expect(three.stdout).toBe(one.stdout)
+    expect(three.stderr).toBe(one.stderr)
+    expect(one.stderr).toContain('6,010 lines read from 2 inputs: 6,000 parsed')
+    expect(one.stderr).toMatch(/too-long\s+2\s+.*a\.log:1235/)
+  })
+
+  test('--jobs 2 into a closed pipe stops quietly', async () => {
+    const child = spawn(process.execPath, [BIN, 'parse', '--jobs', '2'], {stdio: ['pipe', 'pipe', 'pipe']})
+    let stderr = ''
+    child.stderr.on('data', (d) => (stderr += d))
+    const firstLine = new Promise<void>((resolve) => child.stdout.once('data', () => resolve()))
+    const block = `${Array.from({length: 5000}, () => GW_HTTP).join('\n')}\n`
+    const feed = () => { if (!child.stdin.destroyed) child.stdin.write(block, () => setImmediate(feed)) }
+    child.stdin.on('error', () => {})
+    feed()
+    await firstLine
+    child.stdout.destroy()
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
+    expect(code).toBe(0)
+    expect(stderr).not.toMatch(/\n\s+at /)
+  })
+})

@@ -11,6 +11,8 @@ export interface ReadOptions {
   maxLine?: number
   /** How much of a skipped line's text to keep for `--skipped` and reports. */
   skippedPreview?: number
+  /** The number of the first line fed, when the text is a later block of an input (parallel reading). */
+  firstLine?: number
 }
 
 /** What one chunk of input produced. Every line read ends in exactly one of the two lists. */
@@ -28,6 +30,7 @@ export class AccessLogReader {
   private readonly splitter: LineSplitter
   private readonly parser: AccessLogParser
   private readonly preview: number
+  private readonly offset: number
   private batch: Batch = {entries: [], skipped: []}
   private readonly onLine = (text: string | null, n: number): void => this.line(text, n)
 
@@ -39,6 +42,7 @@ export class AccessLogReader {
     this.splitter = new LineSplitter(options.maxLine ?? MAX_LINE)
     this.parser = new AccessLogParser(options.plan)
     this.preview = options.skippedPreview ?? 1000
+    this.offset = (options.firstLine ?? 1) - 1
   }
 
   /** Feeds one decoded chunk and returns what it completed. */
@@ -59,7 +63,8 @@ export class AccessLogReader {
     return out
   }
 
-  private line(text: string | null, n: number): void {
+  private line(text: string | null, counted: number): void {
+    const n = counted + this.offset
     if (text === null) return this.skip('too-long', n, undefined)
     const source: SourceRef = {input: this.input, line: n}
     const body = unwrapEnvelope(text, source)

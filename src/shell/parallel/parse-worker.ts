@@ -1,0 +1,32 @@
+// A parse worker: decodes a line-aligned block of bytes, parses every line through the core reader and
+// answers with the block's NDJSON, skipped lines and accounting. Blocks are independent (the main thread
+// gives each its first line number), so any worker can take any block.
+import {parentPort, workerData} from 'node:worker_threads'
+
+import {compileFormat, type Plan} from '../../core/accesslog/parse-line.js'
+import {AccessLogReader} from '../../core/accesslog/reader.js'
+import {newLineStats} from '../../core/result.js'
+import type {ParseJob, ParseResult, WorkerSetup} from './protocol.js'
+
+const setup = workerData as WorkerSetup
+let plan: Plan | undefined
+if (setup.format !== undefined) {
+  const compiled = compileFormat(setup.format)
+  if (compiled.ok) plan = compiled.value // the main thread has already refused a bad --format
+}
+const decoder = new TextDecoder('utf-8')
+
+parentPort!.on('message', (job: ParseJob) => {
+  const stats = newLineStats()
+  const reader = new AccessLogReader(job.input, stats, {plan, maxLine: setup.maxLine, firstLine: job.firstLine})
+  const a = reader.push(decoder.decode(job.bytes))
+  const b = reader.end()
+  let ndjson = ''
+  for (const e of a.entries) ndjson += `${JSON.stringify(e)}\n`
+  for (const e of b.entries) ndjson += `${JSON.stringify(e)}\n`
+  // Encoded here, not on the main thread, and handed over without a copy.
+  const bytes = Buffer.from(ndjson)
+  const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes)
+  const result: ParseResult = {id: job.id, ndjson: owned, skipped: a.skipped.concat(b.skipped), stats}
+  parentPort!.postMessage(result, [owned.buffer as ArrayBuffer])
+})
