@@ -66,11 +66,9 @@ export default class Parse extends BaseCommand {
     const {failures} =
       flags.jobs > 1
         ? await parseInParallel(sources, stats, {format: flags.format, maxLine: flags['max-line'], jobs: flags.jobs}, (b) => onBlock(b.ndjson, b.skipped))
-        : await readLogs(sources, stats, {plan: plan?.ok ? plan.value : undefined, maxLine: flags['max-line']}, (batch) => {
-            let text = ''
-            for (const e of batch.entries) text += `${JSON.stringify(e)}\n`
-            return onBlock(text, batch.skipped)
-          })
+        : await readLogs(sources, stats, {plan: plan?.ok ? plan.value : undefined, maxLine: flags['max-line'], ndjson: true}, (batch) =>
+            onBlock(batch.ndjson, batch.skipped),
+          )
     if (skippedOut) await new Promise((resolve) => skippedOut.end(resolve))
 
     if (!flags.quiet) {

@@ -211,3 +211,4 @@ function compileBuilder(plan: TextPlan): Builder {
   const make = new Function('str', 'int', 'flags', 'cluster', `return function build(s, b, t, source) {\n  return {${fields.join(',\n    ')}}\n}`)
   return make(str, int, flags, cluster) as Builder
 }
+

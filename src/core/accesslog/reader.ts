@@ -13,12 +13,16 @@ export interface ReadOptions {
   skippedPreview?: number
   /** The number of the first line fed, when the text is a later block of an input (parallel reading). */
   firstLine?: number
+  /** Produce NDJSON text (Batch.ndjson) instead of entry objects: what `parse` prints, built more cheaply. */
+  ndjson?: boolean
 }
 
 /** What one chunk of input produced. Every line read ends in exactly one of the two lists. */
 export interface Batch {
   entries: AccessLogEntry[]
   skipped: SkippedLine[]
+  /** With the ndjson option: one JSON line per parsed line, in place of `entries`. */
+  ndjson: string
 }
 
 /**
@@ -31,7 +35,8 @@ export class AccessLogReader {
   private readonly parser: AccessLogParser
   private readonly preview: number
   private readonly offset: number
-  private batch: Batch = {entries: [], skipped: []}
+  private batch: Batch = {entries: [], skipped: [], ndjson: ''}
+  private readonly asJson: boolean
   private readonly onLine = (text: string | null, n: number): void => this.line(text, n)
 
   constructor(
@@ -43,6 +48,7 @@ export class AccessLogReader {
     this.parser = new AccessLogParser(options.plan)
     this.preview = options.skippedPreview ?? 1000
     this.offset = (options.firstLine ?? 1) - 1
+    this.asJson = options.ndjson ?? false
   }
 
   /** Feeds one decoded chunk and returns what it completed. */
@@ -59,7 +65,7 @@ export class AccessLogReader {
 
   private take(): Batch {
     const out = this.batch
-    this.batch = {entries: [], skipped: []}
+    this.batch = {entries: [], skipped: [], ndjson: ''}
     return out
   }
 
@@ -72,7 +78,9 @@ export class AccessLogReader {
     const r = this.parser.parse(body, source)
     if (typeof r === 'string') return this.skip(r, n, text)
     countParsed(this.stats, r.format)
-    this.batch.entries.push(r)
+    // JSON.stringify makes flat strings; a hand-built line is a rope that costs more to write than it saved.
+    if (this.asJson) this.batch.ndjson += `${JSON.stringify(r)}\n`
+    else this.batch.entries.push(r)
   }
 
   private skip(reason: SkipReason, n: number, text: string | undefined): void {

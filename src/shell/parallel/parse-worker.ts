@@ -18,12 +18,10 @@ const decoder = new TextDecoder('utf-8')
 
 parentPort!.on('message', (job: ParseJob) => {
   const stats = newLineStats()
-  const reader = new AccessLogReader(job.input, stats, {plan, maxLine: setup.maxLine, firstLine: job.firstLine})
+  const reader = new AccessLogReader(job.input, stats, {plan, maxLine: setup.maxLine, firstLine: job.firstLine, ndjson: true})
   const a = reader.push(decoder.decode(job.bytes))
   const b = reader.end()
-  let ndjson = ''
-  for (const e of a.entries) ndjson += `${JSON.stringify(e)}\n`
-  for (const e of b.entries) ndjson += `${JSON.stringify(e)}\n`
+  const ndjson = a.ndjson + b.ndjson
   // Encoded here, not on the main thread, and handed over without a copy.
   const bytes = Buffer.from(ndjson)
   const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes)
