@@ -7,6 +7,7 @@ import {FindingBook, findingsFor} from './classify/findings.js'
 import {DEFAULT_POLICY, type Policy} from './classify/policy.js'
 import {classifyChain} from './classify/verdict.js'
 import type {HeaderEvidence} from './headers/types.js'
+import {own} from './text/own.js'
 import {ChainJoiner, DEFAULT_MAX_HELD, DEFAULT_WINDOW_MS, type HopGroup} from './join/chains.js'
 import {HeaderIndex} from './join/headers.js'
 import {toHop} from './join/hops.js'
@@ -160,15 +161,15 @@ export class Analyzer {
     const key = `${chain.scope}|${chain.destination.key}|${chain.verdict}`
     let row = this.rows.get(key)
     if (!row) {
-      row = {destination: chain.destination.key, scope: chain.scope, verdict: chain.verdict, chains: 0, proven: 0, confidence: {high: 0, medium: 0, low: 0}, firstSeen: null, lastSeen: null}
-      this.rows.set(key, row)
+      row = {destination: own(chain.destination.key), scope: chain.scope, verdict: chain.verdict, chains: 0, proven: 0, confidence: {high: 0, medium: 0, low: 0}, firstSeen: null, lastSeen: null}
+      this.rows.set(own(key), row)
     }
     row.chains++
     if (chain.strength === 'proven') row.proven++
     row.confidence[chain.confidence]++
     if (chain.startTime) {
-      if (!row.firstSeen || chain.startTime < row.firstSeen) row.firstSeen = chain.startTime
-      if (!row.lastSeen || chain.startTime > row.lastSeen) row.lastSeen = chain.startTime
+      if (!row.firstSeen || chain.startTime < row.firstSeen) row.firstSeen = own(chain.startTime)
+      if (!row.lastSeen || chain.startTime > row.lastSeen) row.lastSeen = own(chain.startTime)
     }
     if (this.keep) this.kept.push(chain)
   }

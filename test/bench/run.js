@@ -56,7 +56,21 @@ const ROWS = [
     ready: () => (existsSync(join(ROOT, 'dist', 'commands', 'parse.js')) ? true : 'not built'),
     stdout: 'discard',
   },
-  // {id: 'analyze', label: 'egress-audit analyze FILE', argv: (file) => [process.execPath, BIN, 'analyze', file], ready: ..., stdout: 'discard'},
+  {
+    id: 'parse-jobs',
+    label: 'egress-audit parse --jobs 2 FILE > /dev/null',
+    argv: (file) => [process.execPath, BIN, 'parse', '--jobs', '2', file],
+    ready: () => (existsSync(join(ROOT, 'dist', 'shell', 'parallel', 'parse-worker.js')) ? true : 'not built'),
+    stdout: 'discard',
+  },
+  {
+    id: 'analyze',
+    label: 'egress-audit analyze FILE (summary)',
+    // Exit 1 means findings, which a generated log has: still a valid run.
+    argv: (file) => [process.execPath, BIN, 'analyze', '--fail-on', 'none', file],
+    ready: () => (existsSync(join(ROOT, 'dist', 'commands', 'analyze.js')) ? true : 'not built'),
+    stdout: 'discard',
+  },
   // {id: 'goaccess', label: 'goaccess (custom log-format)', argv: (file) => ['goaccess', file, '--log-format=...', '-o', '/dev/null'], ready: ..., stdout: 'discard'},
 ]
 

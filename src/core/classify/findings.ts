@@ -9,6 +9,7 @@ import type {HeaderEvidence} from '../headers/types.js'
 import {hostOfAuthority} from '../join/cluster.js'
 import type {Evidence, Finding, FindingKind, Hop, RequestChain, Severity} from '../model.js'
 import {SEVERITIES} from '../model.js'
+import {own, ownFields} from '../text/own.js'
 import {tlsFailureReason} from './observe.js'
 import {type Policy, judge} from './policy.js'
 import type {FactName, Facts} from './rules.js'
@@ -303,24 +304,29 @@ export class FindingBook {
       const destination = h.destination !== undefined ? h.destination : chain.destination.key
       const source = h.source !== undefined ? h.source : label === undefined ? (label = sourceLabel(chain)) : label
       const disc = h.discriminator ?? ''
+      // A finding lives for the whole run: it and its index keys hold their own strings (text/own.ts).
       const byDest = getOrSet(this.index, h.kind, () => new Map<string, Map<string, Map<string, Finding>>>())
-      const bySource = getOrSet(byDest, destination ?? '', () => new Map<string, Map<string, Finding>>())
-      const byDisc = getOrSet(bySource, source ?? '', () => new Map<string, Finding>())
+      const bySource = getOrSet(byDest, own(destination ?? ''), () => new Map<string, Map<string, Finding>>())
+      const byDisc = getOrSet(bySource, own(source ?? ''), () => new Map<string, Finding>())
       let f = byDisc.get(disc)
       if (!f) {
-        const id = `${h.kind}|${destination ?? ''}|${source ?? ''}|${disc}`
+        const id = own(`${h.kind}|${destination ?? ''}|${source ?? ''}|${disc}`)
         const text = h.text()
-        f = {id, kind: h.kind, severity: h.severity, title: text.title, detail: text.detail, destination, source, count: 0, chains: [], firstSeen: chain.startTime, lastSeen: chain.startTime, evidence: text.evidence}
-        if (h.policyRule !== undefined) f.policyRule = h.policyRule
-        byDisc.set(disc, f)
+        f = {
+          id, kind: h.kind, severity: h.severity, title: own(text.title), detail: own(text.detail), destination: own(destination), source: own(source),
+          count: 0, chains: [], firstSeen: own(chain.startTime), lastSeen: own(chain.startTime),
+          evidence: text.evidence.map((e) => ({...e, ref: own(e.ref), fact: own(e.fact), fields: ownFields(e.fields)})),
+        }
+        if (h.policyRule !== undefined) f.policyRule = own(h.policyRule)
+        byDisc.set(own(disc), f)
         this.byId.set(id, f)
       }
       f.count++
-      if (f.chains.length < CHAINS_KEPT && !f.chains.includes(chain.id)) f.chains.push(chain.id)
+      if (f.chains.length < CHAINS_KEPT && !f.chains.includes(chain.id)) f.chains.push(own(chain.id))
       const t = chain.startTime
       if (t) {
-        if (!f.firstSeen || t < f.firstSeen) f.firstSeen = t
-        if (!f.lastSeen || t > f.lastSeen) f.lastSeen = t
+        if (!f.firstSeen || t < f.firstSeen) f.firstSeen = own(t)
+        if (!f.lastSeen || t > f.lastSeen) f.lastSeen = own(t)
       }
       if (!chain.findings.includes(f.id)) chain.findings.push(f.id)
     }
