@@ -20,6 +20,7 @@
 // by less than the window still join.
 
 import type {Evidence, Hop, JoinKey} from '../model.js'
+import {ownDeep} from '../text/own.js'
 import {ipOf} from './cluster.js'
 
 export interface HopGroup {
@@ -144,6 +145,9 @@ export class ChainJoiner {
   private readonly watermarks = new Map<string, number>()
   private waiting = 0
   private readonly maxHeld: number
+  /** Hops past their window, held for a late partner, oldest first (a queue: `heldFrom` is its head). */
+  private held: Pending[] = []
+  private heldFrom = 0
 
   constructor(options: JoinerOptions = {windowMs: DEFAULT_WINDOW_MS}) {
     this.windowMs = options.windowMs
@@ -193,6 +197,13 @@ export class ChainJoiner {
   /** End of all input: every hop still waiting becomes a chain of one. */
   flush(): HopGroup[] {
     const out: HopGroup[] = []
+    for (const p of this.held.slice(this.heldFrom)) {
+      if (p.done) continue
+      this.remove(p)
+      out.push(single(p.hop))
+    }
+    this.held = []
+    this.heldFrom = 0
     for (let p = this.heap.pop(); p; p = this.heap.pop()) {
       if (p.done) continue
       this.remove(p)
@@ -211,11 +222,28 @@ export class ChainJoiner {
     const top = this.heap.peek()
     if (!top) return
     const threshold = this.threshold()
-    for (let p = this.heap.peek(); p && (p.done || (p.deadline < threshold && this.waiting > this.maxHeld)); p = this.heap.peek()) {
+    for (let p = this.heap.peek(); p && (p.done || p.deadline < threshold); p = this.heap.peek()) {
       this.heap.pop()
+      if (p.done) continue
+      if (this.waiting > this.maxHeld) {
+        this.remove(p)
+        out.push(single(p.hop))
+        continue
+      }
+      // Past its window but held for a late partner: it may be kept for a long stretch of input, so it
+      // gets its own copies of the strings it holds (slices would pin their whole input chunks).
+      p.hop = ownDeep(p.hop)
+      this.held.push(p)
+    }
+    while (this.waiting > this.maxHeld && this.heldFrom < this.held.length) {
+      const p = this.held[this.heldFrom++]!
       if (p.done) continue
       this.remove(p)
       out.push(single(p.hop))
+    }
+    if (this.heldFrom > 1024 && this.heldFrom * 2 > this.held.length) {
+      this.held.splice(0, this.heldFrom)
+      this.heldFrom = 0
     }
   }
 

@@ -17,3 +17,16 @@ export function ownFields<T extends Record<string, unknown>>(o: T): T {
   }
   return out as T
 }
+
+/**
+ * A deep copy of plain data (objects, arrays, primitives) with every string owned: for records that are
+ * kept long after their line, like a hop held for a late partner.
+ */
+export function ownDeep<T>(value: T): T {
+  if (typeof value === 'string') return own(value) as T
+  if (value === null || typeof value !== 'object') return value
+  if (Array.isArray(value)) return value.map(ownDeep) as T
+  const out: Record<string, unknown> = {}
+  for (const key in value) out[key] = ownDeep((value as Record<string, unknown>)[key])
+  return out as T
+}
