@@ -1,0 +1,205 @@
+// The input side every analysing command shares (analyze, demo, report): flags turned into core options
+// (times with date-fns, the policy and header captures read from disk) and the time-merged reading loop
+// that feeds the core Analyzer — always reading the input furthest behind in log time, so the join window
+// holds lines of all files at once.
+
+import {createHash} from 'node:crypto'
+import {readFile} from 'node:fs/promises'
+
+import {isValid, parseISO, sub} from 'date-fns'
+
+import {AccessLogReader, type ReadOptions} from '../core/accesslog/reader.js'
+import {Analyzer, type AnalyzerOptions} from '../core/analyze.js'
+import {type Policy, parsePolicy} from '../core/classify/policy.js'
+import {buildHeaderEvidence, parseCapture} from '../core/headers/index.js'
+import type {HeaderEvidence} from '../core/headers/types.js'
+import type {AnalysisResult, RequestChain} from '../core/model.js'
+import {scrub} from '../core/text/scrub.js'
+import {InputError, UsageError} from './errors.js'
+import type {InputSource} from './inputs.js'
+import type {InputFailure} from './read-logs.js'
+
+const UNITS: Record<string, keyof Duration | 'ms'> = {ms: 'ms', s: 'seconds', m: 'minutes', h: 'hours', d: 'days', w: 'weeks'}
+type Duration = {seconds: number; minutes: number; hours: number; days: number; weeks: number}
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/
+const MS: Record<string, number> = {ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000}
+
+/** `5s`, `500ms`, `2m` → ms; `all` → Infinity (join across the whole input). */
+export function parseWindow(text: string): number {
+  if (text === 'all') return Infinity
+  const m = DURATION.exec(text.trim())
+  if (!m) throw new UsageError(`--window: '${text}' is not a duration like 5s, 500ms, 2m, or 'all'`)
+  return Number(m[1]) * MS[m[2]!]!
+}
+
+/** RFC 3339 (`2024-06-21T19:00:00Z`) or a time ago (`2h`, `30m`, `7d`) → epoch ms. */
+export function parseTimeFlag(flag: string, text: string, now: Date = new Date()): number {
+  const m = DURATION.exec(text.trim())
+  if (m) {
+    const unit = UNITS[m[2]!]!
+    return unit === 'ms' ? now.getTime() - Number(m[1]) : sub(now, {[unit]: Number(m[1])}).getTime()
+  }
+  const d = parseISO(text.trim())
+  if (!isValid(d)) throw new UsageError(`--${flag}: '${text}' is neither an RFC 3339 time (2024-06-21T19:00:00Z) nor a duration ago (2h, 30m)`)
+  return d.getTime()
+}
+
+export interface PolicyFile {
+  policy: Policy
+  path: string
+  /** SHA-256 (hex) of the file's bytes, for a report's scope. */
+  sha256: string
+}
+
+/** Reads and parses --policy, keeping its hash; a bad file is a usage error naming its line and column (exit 2). */
+export async function loadPolicyFile(path: string | undefined): Promise<PolicyFile | undefined> {
+  if (path === undefined) return undefined
+  let bytes: Buffer
+  try {
+    bytes = await readFile(path)
+  } catch (error) {
+    throw new UsageError(`--policy: cannot read ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`)
+  }
+  const parsed = parsePolicy(bytes.toString('utf8'), path)
+  if (!parsed.ok) throw new UsageError(`--policy: ${scrub(parsed.error, true)}`)
+  return {policy: parsed.policy, path, sha256: createHash('sha256').update(bytes).digest('hex')}
+}
+
+/** Reads and parses --policy; a bad file is a usage error naming its line and column (exit 2). */
+export async function loadPolicy(path: string | undefined): Promise<Policy | undefined> {
+  return (await loadPolicyFile(path))?.policy
+}
+
+export interface HeaderLoad {
+  evidence: HeaderEvidence[]
+  /** One line per capture: sets found, lines skipped. */
+  notes: string[]
+}
+
+/** Reads echoed-header captures (httpbin JSON, curl -v, HAR, raw); an unreadable one is an input error (exit 3). */
+export async function loadHeaders(paths: readonly {path: string; name: string}[], now = new Date()): Promise<HeaderLoad> {
+  const evidence: HeaderEvidence[] = []
+  const notes: string[] = []
+  for (const {path, name} of paths) {
+    let text: string
+    try {
+      text = await readFile(path, 'utf8')
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code
+      throw new InputError(name, code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message)
+    }
+    const capture = parseCapture(text, {input: name})
+    for (const set of capture.sets) evidence.push(buildHeaderEvidence(set, {now}))
+    const skipped = capture.skipped.length > 0 ? `, ${capture.skipped.length} lines skipped (first: line ${capture.skipped[0]!.line}, ${capture.skipped[0]!.reason})` : ''
+    notes.push(`${name}: ${capture.sets.length} header set${capture.sets.length === 1 ? '' : 's'} in ${capture.linesRead} lines${skipped}`)
+  }
+  return {evidence, notes}
+}
+
+/** What was read of one input: for a report's scope. */
+export interface InputRead {
+  name: string
+  /** Bytes read (after gunzip, for a compressed input). */
+  bytes: number
+  /** SHA-256 (hex) of those bytes as decoded text re-encoded as UTF-8 (invalid bytes count as U+FFFD). */
+  sha256: string
+  /** Earliest and latest START_TIME of its parsed lines (epoch ms). */
+  firstMs: number | null
+  lastMs: number | null
+}
+
+export interface ReadAnalysisOptions {
+  sources: InputSource[]
+  headers: HeaderLoad
+  analyzer: Omit<AnalyzerOptions, 'stats' | 'inputs'>
+  read: ReadOptions
+  /** Hash and measure each input as it is read (a report's scope); off for analyze, which need not pay for it. */
+  fingerprint?: boolean
+  /** Chains as they complete; return false to stop reading (the reader went away). */
+  emit?: (chains: RequestChain[]) => Promise<boolean> | boolean
+}
+
+export interface AnalysisRun {
+  result: AnalysisResult
+  failures: InputFailure[]
+  inputs: InputRead[]
+}
+
+interface Stream {
+  source: InputSource
+  reader: AccessLogReader
+  chunks: AsyncIterator<string>
+  /** Log time of the furthest line read (START_TIME + DURATION). */
+  at: number
+  done: boolean
+  read: InputRead
+  hash: ReturnType<typeof createHash>
+}
+
+/** Reads every input, time-merged, through one Analyzer; an input that fails is listed, the rest still read. */
+export async function readAnalysis(options: ReadAnalysisOptions): Promise<AnalysisRun> {
+  const analyzer = new Analyzer({...options.analyzer, inputs: options.sources.map((s) => s.name)})
+  analyzer.addHeaders(options.headers.evidence)
+  const emit = async (chains: RequestChain[]): Promise<boolean> => (options.emit ? options.emit(chains) : true)
+
+  const failures: InputFailure[] = []
+  const streams: Stream[] = options.sources.map((source) => ({
+    source,
+    reader: new AccessLogReader(source.name, analyzer.stats, options.read),
+    chunks: source.chunks()[Symbol.asyncIterator](),
+    at: -Infinity,
+    done: false,
+    read: {name: source.name, bytes: 0, sha256: '', firstMs: null, lastMs: null},
+    hash: createHash('sha256'),
+  }))
+  let open = streams.length
+  while (open > 0) {
+    // The input furthest behind in log time goes next, so every file's lines meet within the window.
+    let s = streams[0]!
+    for (const x of streams) if (!x.done && (s.done || x.at < s.at)) s = x
+    // Only the read is guarded: an error thrown by the core is a bug (exit 70), not an unreadable input.
+    let next: IteratorResult<string> | null
+    try {
+      next = await s.chunks.next()
+    } catch (error) {
+      failures.push({input: s.source.name, message: error instanceof InputError ? error.why : (error as Error).message})
+      next = null
+    }
+    if (next !== null && !next.done) {
+      if (options.fingerprint) {
+        const buf = Buffer.from(next.value, 'utf8')
+        s.read.bytes += buf.length
+        s.hash.update(buf)
+      }
+      const batch = s.reader.push(next.value)
+      for (const e of batch.entries) {
+        const t = e.startMs == null ? null : e.startMs + (e.duration ?? 0)
+        if (t !== null && t > s.at) s.at = t
+      }
+      if (options.fingerprint) span(s.read, batch.entries)
+      if (!(await emit(analyzer.addEntries(batch.entries)))) break
+      continue
+    }
+    s.done = true
+    open--
+    const tail = s.reader.end().entries
+    if (options.fingerprint) span(s.read, tail)
+    const chains = analyzer.addEntries(tail)
+    chains.push(...analyzer.endInput(s.source.name))
+    if (!(await emit(chains))) break
+  }
+  for (const s of streams) if (!s.done) await s.chunks.return?.()
+  await emit(analyzer.end())
+  const result = analyzer.finish()
+  for (const s of streams) s.read.sha256 = options.fingerprint ? s.hash.digest('hex') : ''
+  return {result, failures, inputs: streams.map((s) => s.read)}
+}
+
+/** Widens an input's first/last log time over some entries. */
+function span(read: InputRead, entries: readonly {startMs?: number | null}[]): void {
+  for (const e of entries) {
+    if (e.startMs == null) continue
+    if (read.firstMs === null || e.startMs < read.firstMs) read.firstMs = e.startMs
+    if (read.lastMs === null || e.startMs > read.lastMs) read.lastMs = e.startMs
+  }
+}
