@@ -1,0 +1,61 @@
+import {Args, Flags} from '@oclif/core'
+
+import {compileFormat} from '../core/accesslog/parse-line.js'
+import {loadHeaders, loadPolicy, parseTimeFlag, parseWindow} from '../shell/analyze-run.js'
+import {BaseCommand} from '../shell/base-command.js'
+import {UsageError} from '../shell/errors.js'
+import {openInputs} from '../shell/inputs.js'
+import {assertSomeInput} from '../shell/read-logs.js'
+import {runTui} from '../shell/tui-run.js'
+
+const many = {multiple: true, multipleNonGreedy: true, delimiter: ','} as const
+
+export default class Tui extends BaseCommand {
+  static override summary = 'Inspect the analysis interactively: every chain, its hops and evidence, findings and skipped lines.'
+  static override description = `Reads the same inputs as analyze (files, .gz, stdin; --headers, --policy, --since/--until, --window) and opens a terminal inspector: a list of request chains (sort with s, group with o, filter by verdict v, severity l, destination d, workload w, search with /), a detail view per chain (the hop path with each arrow's transport, the decisive fields, echoed headers, the rule and evidence behind the verdict), the findings and the skipped lines. Press ? for every key. When logs are piped in, the keyboard is read from /dev/tty.`
+
+  static override examples = [
+    '<%= config.bin %> tui sidecar.log gateway.log --headers echoes.json',
+    'kubectl logs -n istio-system -l istio=egressgateway --prefix | <%= config.bin %> tui',
+  ]
+
+  static override strict = false
+  static override args = {file: Args.string({description: "Log files to read ('-' for stdin; stdin when none)", required: false, ignoreStdin: true})}
+
+  static override flags = {
+    format: Flags.string({char: 'F', description: "A preset name (see 'egress-audit formats') or an Envoy format string; detected per line when absent.", helpValue: 'PRESET|FORMAT'}),
+    headers: Flags.string({...many, description: 'Captures of echoed headers (httpbin JSON, curl -v, HAR, raw); repeat or comma-separate.', helpValue: 'FILE'}),
+    policy: Flags.string({description: 'Egress policy YAML (see `egress-audit policy init`).', helpValue: 'FILE'}),
+    since: Flags.string({description: 'Only lines that start at or after this time: RFC 3339 or a duration ago (2h, 30m).', helpValue: 'TIME'}),
+    until: Flags.string({description: 'Only lines that start at or before this time: RFC 3339 or a duration ago.', helpValue: 'TIME'}),
+    window: Flags.string({description: "How long (log time) a line waits for its partner from the other proxy: 5s, 500ms, 2m, or 'all'.", default: '5s', helpValue: 'DURATION'}),
+    'gateway-pod': Flags.string({...many, description: 'Pod names (globs) of egress gateways.', helpValue: 'GLOB'}),
+    'gateway-address': Flags.string({...many, description: 'Egress gateway addresses: pod or service IPs, ip:port, or service host names.', helpValue: 'ADDRESS'}),
+  }
+
+  async run(): Promise<void> {
+    const {argv, flags} = await this.parse(Tui)
+    const paths = argv as string[]
+    assertSomeInput(paths)
+    const plan = flags.format === undefined ? undefined : compileFormat(flags.format)
+    if (plan && !plan.ok) throw new UsageError(`--format: ${plan.detail ?? plan.reason}`)
+    const analyzer = {
+      windowMs: parseWindow(flags.window),
+      gatewayPods: flags['gateway-pod'] ?? [],
+      gatewayAddresses: flags['gateway-address'] ?? [],
+      sinceMs: flags.since === undefined ? null : parseTimeFlag('since', flags.since),
+      untilMs: flags.until === undefined ? null : parseTimeFlag('until', flags.until),
+    }
+    const policy = await loadPolicy(flags.policy)
+    const headers = await loadHeaders((flags.headers ?? []).map((path) => ({path, name: path})))
+    process.exitCode = await runTui({
+      version: this.config.version,
+      policyPath: flags.policy,
+      headerPaths: flags.headers ?? [],
+      sources: openInputs(paths),
+      headers,
+      analyzer: {...analyzer, policy},
+      read: {plan: plan?.ok ? plan.value : undefined},
+    })
+  }
+}

@@ -1,0 +1,64 @@
+import {Box, useApp, useInput, useStdout} from 'ink'
+import {useEffect, useReducer} from 'react'
+
+import {Pane} from './components/Pane.js'
+import {StatusBar} from './components/StatusBar.js'
+import {toScreen} from './screen.js'
+import {type Action, type TuiState, initialState, reduce} from './state.js'
+import {type Theme, makeTheme} from './theme.js'
+import {HEADER_LINES, type TuiData} from './view.js'
+
+export interface AppProps {
+  data: TuiData
+  /** The terminal's size at start; resizes of ink's stdout are followed. */
+  columns?: number
+  rows?: number
+  colour?: boolean
+  theme?: Theme
+  /** Writes a report (shell side); resolves to the line the status bar shows. */
+  onExport?: () => Promise<string>
+}
+
+/** The inspector: keys → reducer → toScreen → panes. No analysis here; the data is finished and scrubbed. */
+export function App({data, columns = 80, rows = 24, colour = true, theme, onExport}: AppProps) {
+  const {exit} = useApp()
+  const {stdout} = useStdout()
+  const [state, dispatch] = useReducer((s: TuiState, a: Action) => reduce(data, s, a), undefined, () => initialState(data, columns, rows))
+
+  useEffect(() => {
+    const onResize = () => dispatch({type: 'resize', columns: stdout.columns || columns, rows: stdout.rows || rows})
+    stdout.on('resize', onResize)
+    return () => {
+      stdout.off('resize', onResize)
+    }
+  }, [stdout, columns, rows])
+
+  useEffect(() => {
+    if (state.quit) exit()
+  }, [state.quit, exit])
+
+  useEffect(() => {
+    if (state.exportRequest === 0) return
+    if (!onExport) {
+      dispatch({type: 'message', text: 'export is not available here'})
+      return
+    }
+    onExport().then(
+      (text) => dispatch({type: 'message', text}),
+      (error: Error) => dispatch({type: 'message', text: `export failed: ${error.message}`}),
+    )
+  }, [state.exportRequest, onExport])
+
+  useInput((input, key) => dispatch({type: 'key', input, key}))
+
+  const t = theme ?? makeTheme(colour)
+  const screen = toScreen(data, state)
+  return (
+    <Box flexDirection="column" width={screen.width}>
+      <Pane lines={screen.header} height={HEADER_LINES} width={screen.width} theme={t} />
+      <Pane lines={[screen.title]} height={1} width={screen.width} theme={t} />
+      <Pane lines={screen.body} height={screen.bodyHeight} width={screen.width} theme={t} selected={screen.selected} />
+      <StatusBar status={screen.status} hint={screen.hint} width={screen.width} theme={t} />
+    </Box>
+  )
+}
