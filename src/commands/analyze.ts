@@ -6,6 +6,7 @@ import {BaseCommand} from '../shell/base-command.js'
 import {UsageError} from '../shell/errors.js'
 import {FAIL_ON, type FailOn, loadHeaders, loadPolicy, parseTimeFlag, parseWindow, runAnalysis} from '../shell/analyze-run.js'
 import {openInputs} from '../shell/inputs.js'
+import {launchTui} from '../shell/tui-launch.js'
 import {assertSomeInput} from '../shell/read-logs.js'
 
 const many = {multiple: true, multipleNonGreedy: true, delimiter: ','} as const
@@ -40,6 +41,7 @@ export default class Analyze extends BaseCommand {
     'gateway-pod': Flags.string({...many, description: 'Pod names (globs) of egress gateways, when theirs do not contain "egressgateway".', helpValue: 'GLOB'}),
     'gateway-address': Flags.string({...many, description: 'Egress gateway addresses: pod or service IPs, ip:port, or service host names.', helpValue: 'ADDRESS'}),
     'fail-on': Flags.string({description: 'Exit 1 when a finding is at or above this severity.', options: [...FAIL_ON], default: 'high'}),
+    interactive: Flags.boolean({char: 'i', description: 'Open the result in the interactive inspector (as `egress-audit tui`).', exclusive: ['json', 'ndjson']}),
     json: Flags.boolean({description: 'The whole result (chains with hops and evidence, findings, accounting) as one JSON document.', exclusive: ['ndjson']}),
     ndjson: Flags.boolean({description: 'One chain per line as chains complete; findings and accounting on stderr.', exclusive: ['json']}),
   }
@@ -61,6 +63,18 @@ export default class Analyze extends BaseCommand {
     }
     const policy = await loadPolicy(flags.policy)
     const headers = await loadHeaders((flags.headers ?? []).map((path) => ({path, name: path})))
+    if (flags.interactive) {
+      process.exitCode = await launchTui({
+        version: this.config.version,
+        policyPath: flags.policy,
+        headerPaths: flags.headers ?? [],
+        sources: openInputs(paths),
+        headers,
+        analyzer: {...analyzer, policy},
+        read: {plan: plan?.ok ? plan.value : undefined},
+      })
+      return
+    }
     process.exitCode = await runAnalysis({
       sources: openInputs(paths),
       headers,

@@ -5,6 +5,7 @@ import {loadHeaders, loadPolicy, parseTimeFlag, parseWindow} from '../shell/anal
 import {BaseCommand} from '../shell/base-command.js'
 import {UsageError} from '../shell/errors.js'
 import {openInputs} from '../shell/inputs.js'
+import {launchTui} from '../shell/tui-launch.js'
 import {assertSomeInput} from '../shell/read-logs.js'
 
 const many = {multiple: true, multipleNonGreedy: true, delimiter: ','} as const
@@ -47,14 +48,7 @@ export default class Tui extends BaseCommand {
     }
     const policy = await loadPolicy(flags.policy)
     const headers = await loadHeaders((flags.headers ?? []).map((path) => ({path, name: path})))
-    // ink decides once, when it is loaded, whether it runs under CI (CI, CONTINUOUS_INTEGRATION, CI_*) and
-    // then stops drawing interactively. This command draws only on a terminal, so such a variable (a CI job
-    // that opens a terminal, a developer's shell) must not switch the interface off: clear it, then load ink.
-    if (process.stdout.isTTY) {
-      for (const key of Object.keys(process.env)) if (key === 'CI' || key === 'CONTINUOUS_INTEGRATION' || key.startsWith('CI_')) delete process.env[key]
-    }
-    const {runTui} = await import('../shell/tui-run.js')
-    process.exitCode = await runTui({
+    process.exitCode = await launchTui({
       version: this.config.version,
       policyPath: flags.policy,
       headerPaths: flags.headers ?? [],

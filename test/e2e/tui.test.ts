@@ -52,6 +52,13 @@ test('stdout not a terminal: a usage error (exit 2) naming what to use instead',
 })
 
 describe.skipIf(!haveTmux)('egress-audit tui in a terminal', () => {
+  test('analyze -i opens the same inspector, even with CI set in the environment', async () => {
+    const s = start(`CI=true ${CMD.replace(' tui ', ' analyze -i ')}`)
+    await screenUntil(s, (x) => x.includes('LIST 1/19') && x.includes('19 chains'))
+    keys(s, 'q')
+    await screenUntil(s, (x) => x.includes('EXITED 0'))
+  })
+
   test('list, j, Enter opens the detail, Esc back, q quits with exit 0', async () => {
     const s = start(CMD)
     const list = await screenUntil(s, (x) => x.includes('LIST 1/19'))
