@@ -115,9 +115,7 @@ export class Analyzer {
     this.end()
     this.totals.headerSets = this.headers.size
     this.totals.headerSetsJoined = this.headers.joined
-    const summary = [...this.rows.values()].sort(
-      (a, b) => scopeRank(a.scope) - scopeRank(b.scope) || a.destination.localeCompare(b.destination) || VERDICTS.indexOf(a.verdict) - VERDICTS.indexOf(b.verdict),
-    )
+    const summary = sortSummary(this.rows)
     const o = this.options
     return {
       chains: this.kept,
@@ -150,29 +148,10 @@ export class Analyzer {
   }
 
   private count(chain: RequestChain): void {
-    const t = this.totals
-    t.chains++
-    t.byVerdict[chain.verdict] = (t.byVerdict[chain.verdict] ?? 0) + 1
-    t.byScope[chain.scope] = (t.byScope[chain.scope] ?? 0) + 1
-    if (chain.scope === 'egress') {
-      t.egress++
-      if (chain.strength === 'proven') t.proven++
-    }
-    const key = `${chain.scope}|${chain.destination.key}|${chain.verdict}`
-    let row = this.rows.get(key)
-    if (!row) {
-      row = {destination: own(chain.destination.key), scope: chain.scope, verdict: chain.verdict, chains: 0, proven: 0, confidence: {high: 0, medium: 0, low: 0}, firstSeen: null, lastSeen: null}
-      this.rows.set(own(key), row)
-    }
-    row.chains++
-    if (chain.strength === 'proven') row.proven++
-    row.confidence[chain.confidence]++
-    if (chain.startTime) {
-      if (!row.firstSeen || chain.startTime < row.firstSeen) row.firstSeen = own(chain.startTime)
-      if (!row.lastSeen || chain.startTime > row.lastSeen) row.lastSeen = own(chain.startTime)
-    }
+    addToSummary(this.rows, this.totals, chain)
     if (this.keep) this.kept.push(chain)
   }
+
 }
 
 const SCOPE_ORDER: ChainScope[] = ['egress', 'unknown', 'mesh', 'inbound', 'ingress']
@@ -207,4 +186,52 @@ export function countVerdicts(chains: readonly RequestChain[]): Partial<Record<V
   const out: Partial<Record<Verdict, number>> = {}
   for (const c of chains) out[c.verdict] = (out[c.verdict] ?? 0) + 1
   return out
+}
+
+type Totals = AnalysisResult['totals']
+
+/** Counts one chain into the summary rows (per scope, destination and verdict) and the totals. */
+function addToSummary(rows: Map<string, SummaryRow>, t: Totals, chain: RequestChain): void {
+  t.chains++
+  t.byVerdict[chain.verdict] = (t.byVerdict[chain.verdict] ?? 0) + 1
+  t.byScope[chain.scope] = (t.byScope[chain.scope] ?? 0) + 1
+  if (chain.scope === 'egress') {
+    t.egress++
+    if (chain.strength === 'proven') t.proven++
+  }
+  const key = `${chain.scope}|${chain.destination.key}|${chain.verdict}`
+  let row = rows.get(key)
+  if (!row) {
+    row = {destination: own(chain.destination.key), scope: chain.scope, verdict: chain.verdict, chains: 0, proven: 0, confidence: {high: 0, medium: 0, low: 0}, firstSeen: null, lastSeen: null}
+    rows.set(own(key), row)
+  }
+  row.chains++
+  if (chain.strength === 'proven') row.proven++
+  row.confidence[chain.confidence]++
+  if (chain.startTime) {
+    if (!row.firstSeen || chain.startTime < row.firstSeen) row.firstSeen = own(chain.startTime)
+    if (!row.lastSeen || chain.startTime > row.lastSeen) row.lastSeen = own(chain.startTime)
+  }
+}
+
+function sortSummary(rows: Map<string, SummaryRow>): SummaryRow[] {
+  return [...rows.values()].sort(
+    (a, b) => scopeRank(a.scope) - scopeRank(b.scope) || a.destination.localeCompare(b.destination) || VERDICTS.indexOf(a.verdict) - VERDICTS.indexOf(b.verdict),
+  )
+}
+
+/**
+ * The result narrowed to some of its chains (a filtered view in the TUI): their chains, the findings that
+ * cite any of them, and the summary and totals counted again over them. Accounting and options stay those
+ * of the whole run, since they describe the evidence that was read.
+ */
+export function narrowResult(result: AnalysisResult, keep: (chain: RequestChain, index: number) => boolean): AnalysisResult {
+  const chains = result.chains.filter(keep)
+  // Through each chain's own finding ids: a finding lists only its first few chains.
+  const cited = new Set(chains.flatMap((c) => c.findings))
+  const rows = new Map<string, SummaryRow>()
+  const totals: Totals = {chains: 0, egress: 0, proven: 0, byVerdict: {}, byScope: {}, headerSets: result.totals.headerSets, headerSetsJoined: result.totals.headerSetsJoined}
+  for (const c of chains) addToSummary(rows, totals, c)
+  const findings = result.findings.filter((f) => cited.has(f.id))
+  return {...result, chains, findings, summary: sortSummary(rows), totals, provenShare: totals.egress === 0 ? 0 : totals.proven / totals.egress}
 }

@@ -10,7 +10,7 @@ import {render} from 'ink'
 import {createElement} from 'react'
 
 import {AccessLogReader, type ReadOptions} from '../core/accesslog/reader.js'
-import {Analyzer, type AnalyzerOptions} from '../core/analyze.js'
+import {Analyzer, type AnalyzerOptions, narrowResult} from '../core/analyze.js'
 import type {AnalysisResult} from '../core/model.js'
 import {type Renderer, buildReport, renderers} from '../report/index.js'
 import {scrub} from '../core/text/scrub.js'
@@ -142,8 +142,10 @@ export function openKeyboard(stdin: NodeJS.ReadStream = process.stdin): NodeJS.R
  * `e`: the whole analysis (not only the chains a filter shows) as a markdown report in the working
  * directory, named by the time; returns the status line.
  */
-export async function exportReport(result: AnalysisResult, options: TuiRunOptions, failures: InputFailure[], now = new Date(), dir = '.'): Promise<string> {
-  const model = buildReport(result, {
+export async function exportReport(result: AnalysisResult, options: TuiRunOptions, failures: InputFailure[], now = new Date(), dir = '.', chainIndexes?: number[]): Promise<string> {
+  const whole = chainIndexes === undefined || chainIndexes.length === result.chains.length
+  const inView = whole ? null : new Set(chainIndexes)
+  const model = buildReport(inView ? narrowResult(result, (_c, i) => inView.has(i)) : result, {
     tool: {name: 'egress-audit', version: options.version ?? '0.0.0'},
     generatedAt: now.toISOString(),
     inputs: options.sources.map((s) => ({name: s.name, bytes: s.size ?? null, sha256: null, sha256Of: null, firstSeen: null, lastSeen: null})),
@@ -155,7 +157,7 @@ export async function exportReport(result: AnalysisResult, options: TuiRunOption
   })
   const file = `egress-audit-report-${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}.md`
   await writeFile(join(dir, file), (renderers.markdown as Renderer)(model, {}), {flag: 'wx'})
-  return `wrote ${file} (markdown, the whole analysis)`
+  return `wrote ${file} (markdown, ${whole ? 'the whole analysis' : `the ${chainIndexes!.length} chains in view`})`
 }
 
 /** Runs the TUI until the user quits; returns the exit code (3 when an input could not be read, else 0). */
@@ -171,7 +173,7 @@ export async function runTui(options: TuiRunOptions): Promise<number> {
   // The alternate screen: the shell's scrollback is left as it was when the TUI quits.
   const alternate = Boolean(out.isTTY)
   if (alternate) out.write('\x1b[?1049h\x1b[H')
-  const onExport = () => exportReport(result, options, failures)
+  const onExport = (chainIndexes: number[]) => exportReport(result, options, failures, new Date(), '.', chainIndexes)
   const app = render(createElement(App, {data, columns: out.columns || 80, rows: out.rows || 24, colour: colourFromEnv(), onExport}), {
     stdin: keyboard,
     stdout: out,

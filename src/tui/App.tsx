@@ -15,8 +15,8 @@ export interface AppProps {
   rows?: number
   colour?: boolean
   theme?: Theme
-  /** Writes a report (shell side); resolves to the line the status bar shows. */
-  onExport?: () => Promise<string>
+  /** Writes a report of the chains in view (indexes into result.chains); resolves to the status line. */
+  onExport?: (chainIndexes: number[]) => Promise<string>
 }
 
 /** The inspector: keys → reducer → toScreen → panes. No analysis here; the data is finished and scrubbed. */
@@ -43,11 +43,12 @@ export function App({data, columns = 80, rows = 24, colour = true, theme, onExpo
       dispatch({type: 'message', text: 'export is not available here'})
       return
     }
-    onExport().then(
+    const inView = state.entries.flatMap((e) => (e.kind === 'chain' ? [data.rows[e.row]!.index] : []))
+    onExport(inView).then(
       (text) => dispatch({type: 'message', text}),
       (error: Error) => dispatch({type: 'message', text: `export failed: ${error.message}`}),
     )
-  }, [state.exportRequest, onExport])
+  }, [state.exportRequest, onExport]) // eslint-disable-line react-hooks/exhaustive-deps -- export what is in view when asked
 
   useInput((input, key) => dispatch({type: 'key', input, key}))
 

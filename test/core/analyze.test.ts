@@ -190,3 +190,21 @@ describe('renderSummary', () => {
     expect(text).not.toContain('\x1b[2J')
   })
 })
+
+describe('narrowResult (a filtered view, as the TUI exports it)', () => {
+  test('keeps the chosen chains, the findings they cite, and counts the summary again', async () => {
+    const {narrowResult} = await import('../../src/core/analyze.js')
+    const {demoResult} = await import('../tui/fixture.js')
+    const whole = demoResult()
+    const keep = (c: {verdict: string}) => c.verdict === 'gateway-mtls-plaintext'
+    const narrow = narrowResult(whole, keep)
+    expect(narrow.chains.length).toBe(whole.chains.filter(keep).length)
+    expect(narrow.chains.length).toBeGreaterThan(0)
+    expect(narrow.totals.chains).toBe(narrow.chains.length)
+    expect(narrow.summary.map((r) => r.verdict)).toEqual(['gateway-mtls-plaintext'])
+    expect(narrow.summary.reduce((n, r) => n + r.chains, 0)).toBe(narrow.chains.length)
+    const cited = new Set(narrow.chains.flatMap((c) => c.findings))
+    expect(narrow.findings.map((f) => f.id).sort()).toEqual([...cited].sort())
+    expect(narrow.accounting).toBe(whole.accounting)
+  })
+})

@@ -151,6 +151,26 @@ describe('the demo in the inspector', () => {
     await waitFor((f) => f.includes('export is not available here'))
   })
 
+  test('e exports the chains in view: after a verdict filter, only those', async () => {
+    const seen: number[][] = []
+    const onExport = (idx: number[]) => {
+      seen.push(idx)
+      return Promise.resolve(`wrote ${idx.length} chains`)
+    }
+    const r = render(<App data={demo} columns={100} rows={30} colour={false} onExport={onExport} />)
+    current = r
+    await vi.waitFor(() => expect(r.lastFrame()).toContain('LIST'))
+    r.stdin.write('e')
+    await vi.waitFor(() => expect(r.lastFrame()).toContain(`wrote ${demo.rows.length} chains`))
+    r.stdin.write('v') // filter by the selected chain's verdict
+    await vi.waitFor(() => expect(r.lastFrame()).toMatch(/verdict/))
+    r.stdin.write('e')
+    await vi.waitFor(() => expect(seen).toHaveLength(2))
+    const verdicts = new Set(seen[1]!.map((i) => demo.rows.find((row) => row.index === i)!.verdict))
+    expect(seen[1]!.length).toBeLessThan(demo.rows.length)
+    expect(verdicts.size).toBe(1)
+  })
+
   test('resizing re-lays the frame', async () => {
     const {r, frame, waitFor} = await open(demo, 100, 30)
     Object.defineProperty(r.stdout, 'columns', {value: 60, configurable: true})
