@@ -7,11 +7,11 @@ import {pipeline} from 'node:stream/promises'
 import {Args, Errors, Flags} from '@oclif/core'
 
 import {compileFormat} from '../core/accesslog/parse-line.js'
-import {DEFAULT_MAX_HELD} from '../core/join/chains.js'
 import {scrub} from '../core/text/scrub.js'
 import {type ReportFormat, REPORT_FORMATS, buildReport, chunkRenderers} from '../report/index.js'
 import {type ReportChain, type ReportInput, toReportChain} from '../report/model.js'
-import {loadHeaders, loadPolicyFile, parseTimeFlag, parseWindow, readAnalysis} from '../shell/analysis-input.js'
+import {analysisFlags, analyzerOptionsFrom} from '../shell/analysis-flags.js'
+import {loadHeaders, loadPolicyFile, readAnalysis} from '../shell/analysis-input.js'
 import {FAIL_ON, type FailOn, exitCodeFor} from '../shell/analyze-run.js'
 import {BaseCommand} from '../shell/base-command.js'
 import {UsageError} from '../shell/errors.js'
@@ -20,7 +20,6 @@ import {openInputs} from '../shell/inputs.js'
 import {Output} from '../shell/output.js'
 import {assertSomeInput} from '../shell/read-logs.js'
 
-const many = {multiple: true, multipleNonGreedy: true, delimiter: ','} as const
 const BY_EXTENSION: Record<string, ReportFormat> = {'.json': 'json', '.csv': 'csv', '.md': 'markdown', '.markdown': 'markdown', '.html': 'html', '.htm': 'html', '.xml': 'junit', '.sarif': 'sarif'}
 
 export type TargetFlag = {flag: 'format' | 'output'; value: string}
@@ -91,15 +90,8 @@ export default class Report extends BaseCommand {
   static override flags = {
     format: Flags.string({multiple: true, multipleNonGreedy: true, options: REPORT_FORMATS, description: `Report format: ${REPORT_FORMATS.join(', ')}; repeat with -o for several reports from one pass.`, helpValue: 'FORMAT'}),
     output: Flags.string({char: 'o', multiple: true, multipleNonGreedy: true, description: "Where the report goes ('-' for stdout); each -o takes the --format typed just before it, or the format its extension names.", helpValue: 'FILE'}),
+    ...analysisFlags,
     'log-format': Flags.string({char: 'F', description: "Access-log format: a preset name (see 'egress-audit formats') or an Envoy format string; detected per line when absent.", helpValue: 'PRESET|FORMAT'}),
-    headers: Flags.string({...many, description: 'Captures of echoed headers (httpbin JSON, curl -v, HAR, raw); repeat or comma-separate.', helpValue: 'FILE'}),
-    policy: Flags.string({description: 'Egress policy YAML (see `egress-audit policy init`); default: via the gateway, mTLS in, TLS out.', helpValue: 'FILE'}),
-    since: Flags.string({description: 'Only lines that start at or after this time: RFC 3339 or a duration ago (2h, 30m).', helpValue: 'TIME'}),
-    until: Flags.string({description: 'Only lines that start at or before this time: RFC 3339 or a duration ago.', helpValue: 'TIME'}),
-    window: Flags.string({description: "How long (log time) a line waits for its partner from the other proxy: 5s, 500ms, 2m, or 'all'.", default: '5s', helpValue: 'DURATION'}),
-    'max-held': Flags.integer({description: 'Unjoined lines kept past --window for a partner from a later log (see analyze); bounds memory.', default: DEFAULT_MAX_HELD, min: 0, helpValue: 'N'}),
-    'gateway-pod': Flags.string({...many, description: 'Pod names (globs) of egress gateways, when theirs do not contain "egressgateway".', helpValue: 'GLOB'}),
-    'gateway-address': Flags.string({...many, description: 'Egress gateway addresses: pod or service IPs, ip:port, or service host names.', helpValue: 'ADDRESS'}),
     redact: Flags.boolean({description: 'Replace IP addresses, request paths and query strings, and request ids with stable pseudonyms (ip-1, path-1, rid-1).'}),
     rows: Flags.string({description: 'CSV: one row per chain or per finding.', options: ['chains', 'findings'], default: 'chains'}),
     excel: Flags.boolean({description: 'CSV: start with a UTF-8 byte-order mark so Excel reads it as UTF-8.'}),
@@ -121,16 +113,8 @@ export default class Report extends BaseCommand {
     if (plan && !plan.ok) throw new UsageError(`--log-format: ${plan.detail ?? plan.reason}`)
     const now = process.env.SOURCE_DATE_EPOCH ? new Date(Number(process.env.SOURCE_DATE_EPOCH) * 1000) : new Date()
     if (Number.isNaN(now.getTime())) throw new UsageError('SOURCE_DATE_EPOCH: not a number of seconds')
-    const sinceMs = flags.since === undefined ? null : parseTimeFlag('since', flags.since)
-    const untilMs = flags.until === undefined ? null : parseTimeFlag('until', flags.until)
-    const analyzer = {
-      windowMs: parseWindow(flags.window),
-      maxHeld: flags['max-held'],
-      gatewayPods: flags['gateway-pod'] ?? [],
-      gatewayAddresses: flags['gateway-address'] ?? [],
-      sinceMs,
-      untilMs,
-    }
+    const analyzer = analyzerOptionsFrom(flags)
+    const {sinceMs, untilMs} = analyzer
     const policy = await loadPolicyFile(flags.policy)
     const headerPaths = flags.headers ?? []
     const headers = await loadHeaders(headerPaths.map((path) => ({path, name: path})))

@@ -1,14 +1,13 @@
 import {Args, Flags} from '@oclif/core'
 
 import {compileFormat} from '../core/accesslog/parse-line.js'
-import {loadHeaders, loadPolicy, parseTimeFlag, parseWindow} from '../shell/analyze-run.js'
+import {analysisFlags, analyzerOptionsFrom} from '../shell/analysis-flags.js'
+import {loadHeaders, loadPolicy} from '../shell/analyze-run.js'
 import {BaseCommand} from '../shell/base-command.js'
 import {UsageError} from '../shell/errors.js'
 import {openInputs} from '../shell/inputs.js'
 import {launchTui} from '../shell/tui-launch.js'
 import {assertSomeInput} from '../shell/read-logs.js'
-
-const many = {multiple: true, multipleNonGreedy: true, delimiter: ','} as const
 
 export default class Tui extends BaseCommand {
   static override summary = 'Inspect the analysis interactively: every chain, its hops and evidence, findings and skipped lines.'
@@ -23,14 +22,8 @@ export default class Tui extends BaseCommand {
   static override args = {file: Args.string({description: "Log files to read ('-' for stdin; stdin when none)", required: false, ignoreStdin: true})}
 
   static override flags = {
+    ...analysisFlags,
     format: Flags.string({char: 'F', description: "A preset name (see 'egress-audit formats') or an Envoy format string; detected per line when absent.", helpValue: 'PRESET|FORMAT'}),
-    headers: Flags.string({...many, description: 'Captures of echoed headers (httpbin JSON, curl -v, HAR, raw); repeat or comma-separate.', helpValue: 'FILE'}),
-    policy: Flags.string({description: 'Egress policy YAML (see `egress-audit policy init`).', helpValue: 'FILE'}),
-    since: Flags.string({description: 'Only lines that start at or after this time: RFC 3339 or a duration ago (2h, 30m).', helpValue: 'TIME'}),
-    until: Flags.string({description: 'Only lines that start at or before this time: RFC 3339 or a duration ago.', helpValue: 'TIME'}),
-    window: Flags.string({description: "How long (log time) a line waits for its partner from the other proxy: 5s, 500ms, 2m, or 'all'.", default: '5s', helpValue: 'DURATION'}),
-    'gateway-pod': Flags.string({...many, description: 'Pod names (globs) of egress gateways.', helpValue: 'GLOB'}),
-    'gateway-address': Flags.string({...many, description: 'Egress gateway addresses: pod or service IPs, ip:port, or service host names.', helpValue: 'ADDRESS'}),
   }
 
   async run(): Promise<void> {
@@ -39,13 +32,7 @@ export default class Tui extends BaseCommand {
     assertSomeInput(paths)
     const plan = flags.format === undefined ? undefined : compileFormat(flags.format)
     if (plan && !plan.ok) throw new UsageError(`--format: ${plan.detail ?? plan.reason}`)
-    const analyzer = {
-      windowMs: parseWindow(flags.window),
-      gatewayPods: flags['gateway-pod'] ?? [],
-      gatewayAddresses: flags['gateway-address'] ?? [],
-      sinceMs: flags.since === undefined ? null : parseTimeFlag('since', flags.since),
-      untilMs: flags.until === undefined ? null : parseTimeFlag('until', flags.until),
-    }
+    const analyzer = analyzerOptionsFrom(flags)
     const policy = await loadPolicy(flags.policy)
     const headers = await loadHeaders((flags.headers ?? []).map((path) => ({path, name: path})))
     process.exitCode = await launchTui({

@@ -117,6 +117,9 @@ export interface ReadAnalysisOptions {
   fingerprint?: boolean
   /** Chains as they complete; return false to stop reading (the reader went away). */
   emit?: (chains: RequestChain[]) => Promise<boolean> | boolean
+  /** Each chunk of text as it is read, and the end of each input (the TUI keeps raw lines to show). */
+  onChunk?: (input: string, text: string) => void
+  onInputEnd?: (input: string) => void
 }
 
 export interface AnalysisRun {
@@ -166,6 +169,7 @@ export async function readAnalysis(options: ReadAnalysisOptions): Promise<Analys
       next = null
     }
     if (next !== null && !next.done) {
+      options.onChunk?.(s.source.name, next.value)
       if (options.fingerprint) {
         const buf = Buffer.from(next.value, 'utf8')
         s.read.bytes += buf.length
@@ -182,6 +186,7 @@ export async function readAnalysis(options: ReadAnalysisOptions): Promise<Analys
     }
     s.done = true
     open--
+    options.onInputEnd?.(s.source.name)
     const tail = s.reader.end().entries
     if (options.fingerprint) span(s.read, tail)
     const chains = analyzer.addEntries(tail)

@@ -9,16 +9,16 @@ import {ReadStream} from 'node:tty'
 import {render} from 'ink'
 import {createElement} from 'react'
 
-import {AccessLogReader, type ReadOptions} from '../core/accesslog/reader.js'
-import {Analyzer, type AnalyzerOptions, narrowResult} from '../core/analyze.js'
+import type {ReadOptions} from '../core/accesslog/reader.js'
+import {type AnalyzerOptions, narrowResult} from '../core/analyze.js'
 import type {AnalysisResult} from '../core/model.js'
 import {type Renderer, buildReport, renderers} from '../report/index.js'
 import {scrub} from '../core/text/scrub.js'
 import {App} from '../tui/App.js'
 import {colourFromEnv} from '../tui/theme.js'
 import {toTuiData} from '../tui/view.js'
-import type {HeaderLoad} from './analyze-run.js'
-import {InputError, UsageError} from './errors.js'
+import {type HeaderLoad, readAnalysis} from './analysis-input.js'
+import {UsageError} from './errors.js'
 import {EXIT} from './exit-codes.js'
 import type {InputSource} from './inputs.js'
 import type {InputFailure} from './read-logs.js'
@@ -86,44 +86,15 @@ export interface TuiRunOptions {
  * meet within the join window), and keeps every chain with its evidence.
  */
 export async function analyzeForTui(options: TuiRunOptions, raw?: RawLines): Promise<{result: AnalysisResult; failures: InputFailure[]}> {
-  const analyzer = new Analyzer({...options.analyzer, keepChains: true, describeChains: true, inputs: options.sources.map((s) => s.name)})
-  analyzer.addHeaders(options.headers.evidence)
-  const failures: InputFailure[] = []
-  const streams = options.sources.map((source) => ({
-    source,
-    reader: new AccessLogReader(source.name, analyzer.stats, options.read),
-    chunks: source.chunks()[Symbol.asyncIterator](),
-    at: -Infinity,
-    done: false,
-  }))
-  let open = streams.length
-  while (open > 0) {
-    let s = streams[0]!
-    for (const x of streams) if (!x.done && (s.done || x.at < s.at)) s = x
-    let next: IteratorResult<string> | null
-    try {
-      next = await s.chunks.next()
-    } catch (error) {
-      failures.push({input: s.source.name, message: error instanceof InputError ? error.why : (error as Error).message})
-      next = null
-    }
-    if (next !== null && !next.done) {
-      raw?.push(s.source.name, next.value)
-      const batch = s.reader.push(next.value)
-      for (const e of batch.entries) {
-        const t = e.startMs == null ? null : e.startMs + (e.duration ?? 0)
-        if (t !== null && t > s.at) s.at = t
-      }
-      analyzer.addEntries(batch.entries)
-      continue
-    }
-    s.done = true
-    open--
-    raw?.end(s.source.name)
-    analyzer.addEntries(s.reader.end().entries)
-    analyzer.endInput(s.source.name)
-  }
-  return {result: analyzer.finish(), failures}
+  const {result, failures} = await readAnalysis({
+    sources: options.sources,
+    headers: options.headers,
+    analyzer: {...options.analyzer, keepChains: true, describeChains: true},
+    read: options.read,
+    onChunk: raw ? (input, text) => raw.push(input, text) : undefined,
+    onInputEnd: raw ? (input) => raw.end(input) : undefined,
+  })
+  return {result, failures}
 }
 
 /** The keyboard: stdin when it is a terminal, else the controlling terminal (logs are on the pipe). */

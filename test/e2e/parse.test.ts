@@ -15,6 +15,22 @@ const GW_PASS = `[2024-06-21T21:22:27.560Z] "- - -" 0 - - - "-" 940 5946 156 - "
 const SEED0 = `[2022-05-19T10:01:06.795Z] "GET / HTTP/1.1" 200 - via_upstream - "-" 0 615 1 0 "-" "curl/7.83.1-DEV" "96e8d8a7-92ce-9939-aa47-9f5f530a69fb" "my-nginx.mesh-external.svc.cluster.local:443" "10.107.176.65:443"`
 const AGENT = '2022-12-27T22:07:16.522359Z\tinfo\tEnvoy proxy is ready'
 
+/** Feeds `parse` an endless stdin, closes its stdout after the first output (as `| head` does), and waits for the exit. */
+async function parseIntoClosedPipe(args: string[]): Promise<{code: number | null; stderr: string}> {
+    const child = spawn(process.execPath, [BIN, 'parse', ...args], {stdio: ['pipe', 'pipe', 'pipe']})
+    let stderr = ''
+    child.stderr.on('data', (d) => (stderr += d))
+    const firstLine = new Promise<void>((resolve) => child.stdout.once('data', () => resolve()))
+    const block = `${Array.from({length: 5000}, () => GW_HTTP).join('\n')}\n`
+    const feed = () => { if (!child.stdin.destroyed) child.stdin.write(block, () => setImmediate(feed)) }
+    child.stdin.on('error', () => {})
+    feed()
+    await firstLine
+    child.stdout.destroy()
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
+  return {code, stderr}
+}
+
 const tmp = () => mkdtempSync(join(tmpdir(), 'egress-audit-e2e-'))
 const ndjson = (s: string) => s.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l))
 
@@ -88,17 +104,7 @@ describe('egress-audit parse', () => {
   })
 
   test('output into a closed pipe (| head) stops reading and exits quietly', async () => {
-    const child = spawn(process.execPath, [BIN, 'parse'], {stdio: ['pipe', 'pipe', 'pipe']})
-    let stderr = ''
-    child.stderr.on('data', (d) => (stderr += d))
-    const firstLine = new Promise<void>((resolve) => child.stdout.once('data', () => resolve()))
-    const block = `${Array.from({length: 5000}, () => GW_HTTP).join('\n')}\n`
-    const feed = () => { if (!child.stdin.destroyed) child.stdin.write(block, () => setImmediate(feed)) }
-    child.stdin.on('error', () => {})
-    feed()
-    await firstLine
-    child.stdout.destroy()
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
+    const {code, stderr} = await parseIntoClosedPipe([])
     expect(code).toBe(0)
     expect(stderr).not.toContain('EPIPE')
     expect(stderr).not.toMatch(/\n\s+at /)
@@ -147,17 +153,7 @@ describe('parse --jobs (worker threads)', () => {
   })
 
   test('--jobs 2 into a closed pipe stops quietly', async () => {
-    const child = spawn(process.execPath, [BIN, 'parse', '--jobs', '2'], {stdio: ['pipe', 'pipe', 'pipe']})
-    let stderr = ''
-    child.stderr.on('data', (d) => (stderr += d))
-    const firstLine = new Promise<void>((resolve) => child.stdout.once('data', () => resolve()))
-    const block = `${Array.from({length: 5000}, () => GW_HTTP).join('\n')}\n`
-    const feed = () => { if (!child.stdin.destroyed) child.stdin.write(block, () => setImmediate(feed)) }
-    child.stdin.on('error', () => {})
-    feed()
-    await firstLine
-    child.stdout.destroy()
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
+    const {code, stderr} = await parseIntoClosedPipe(['--jobs', '2'])
     expect(code).toBe(0)
     expect(stderr).not.toMatch(/\n\s+at /)
   })
