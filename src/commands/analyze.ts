@@ -1,9 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
-import {compileFormat} from '../core/accesslog/parse-line.js'
 import {BaseCommand} from '../shell/base-command.js'
-import {UsageError} from '../shell/errors.js'
-import {analysisFlags, analyzerOptionsFrom} from '../shell/analysis-flags.js'
+import {analysisFlags, analyzerOptionsFrom, logFormatFrom} from '../shell/analysis-flags.js'
 import {FAIL_ON, type FailOn, loadHeaders, loadPolicy, runAnalysis} from '../shell/analyze-run.js'
 import {openInputs} from '../shell/inputs.js'
 import {launchTui} from '../shell/tui-launch.js'
@@ -36,8 +34,7 @@ export default class Analyze extends BaseCommand {
     const {argv, flags} = await this.parse(Analyze)
     const paths = argv as string[]
     assertSomeInput(paths)
-    const plan = flags.format === undefined ? undefined : compileFormat(flags.format)
-    if (plan && !plan.ok) throw new UsageError(`--format: ${plan.detail ?? plan.reason}`)
+    const plan = logFormatFrom('format', flags.format)
     // Every flag is checked before any file is read: a usage error costs nothing.
     const analyzer = analyzerOptionsFrom(flags)
     const policy = await loadPolicy(flags.policy)
@@ -50,7 +47,7 @@ export default class Analyze extends BaseCommand {
         sources: openInputs(paths),
         headers,
         analyzer: {...analyzer, policy},
-        read: {plan: plan?.ok ? plan.value : undefined},
+        read: {plan},
       })
       return
     }
@@ -58,7 +55,7 @@ export default class Analyze extends BaseCommand {
       sources: openInputs(paths),
       headers,
       analyzer: {...analyzer, policy},
-      read: {plan: plan?.ok ? plan.value : undefined},
+      read: {plan},
       mode: flags.json ? 'json' : flags.ndjson ? 'ndjson' : 'summary',
       failOn: flags['fail-on'] as FailOn,
     })

@@ -2,13 +2,12 @@ import {Args, Flags} from '@oclif/core'
 import {createWriteStream} from 'node:fs'
 import {availableParallelism} from 'node:os'
 
-import {compileFormat} from '../core/accesslog/parse-line.js'
 import {MAX_LINE} from '../core/input/lines.js'
 import {type SkippedLine, newLineStats} from '../core/result.js'
 import {renderAccounting} from '../core/text/accounting.js'
 import {scrub} from '../core/text/scrub.js'
+import {logFormatFrom} from '../shell/analysis-flags.js'
 import {BaseCommand} from '../shell/base-command.js'
-import {UsageError} from '../shell/errors.js'
 import {EXIT} from '../shell/exit-codes.js'
 import {openInputs} from '../shell/inputs.js'
 import {Output} from '../shell/output.js'
@@ -51,8 +50,7 @@ export default class Parse extends BaseCommand {
 
   async run(): Promise<void> {
     const {argv, flags} = await this.parse(Parse)
-    const plan = flags.format === undefined ? undefined : compileFormat(flags.format)
-    if (plan && !plan.ok) throw new UsageError(`--format: ${plan.detail ?? plan.reason}`)
+    const plan = logFormatFrom('format', flags.format)
 
     assertSomeInput(argv as string[])
     const out = new Output()
@@ -66,7 +64,7 @@ export default class Parse extends BaseCommand {
     const {failures} =
       flags.jobs > 1
         ? await parseInParallel(sources, stats, {format: flags.format, maxLine: flags['max-line'], jobs: flags.jobs}, (b) => onBlock(b.ndjson, b.skipped))
-        : await readLogs(sources, stats, {plan: plan?.ok ? plan.value : undefined, maxLine: flags['max-line'], ndjson: true}, (batch) =>
+        : await readLogs(sources, stats, {plan, maxLine: flags['max-line'], ndjson: true}, (batch) =>
             onBlock(batch.ndjson, batch.skipped),
           )
     if (skippedOut) await new Promise((resolve) => skippedOut.end(resolve))

@@ -6,11 +6,10 @@ import {pipeline} from 'node:stream/promises'
 
 import {Args, Errors, Flags} from '@oclif/core'
 
-import {compileFormat} from '../core/accesslog/parse-line.js'
 import {scrub} from '../core/text/scrub.js'
 import {type ReportFormat, REPORT_FORMATS, buildReport, chunkRenderers} from '../report/index.js'
 import {type ReportChain, type ReportInput, toReportChain} from '../report/model.js'
-import {analysisFlags, analyzerOptionsFrom} from '../shell/analysis-flags.js'
+import {analysisFlags, analyzerOptionsFrom, logFormatFrom} from '../shell/analysis-flags.js'
 import {loadHeaders, loadPolicyFile, readAnalysis} from '../shell/analysis-input.js'
 import {FAIL_ON, type FailOn, exitCodeFor} from '../shell/analyze-run.js'
 import {BaseCommand} from '../shell/base-command.js'
@@ -109,8 +108,7 @@ export default class Report extends BaseCommand {
     }
     const targets = pairTargets(sequence)
     assertSomeInput(paths)
-    const plan = flags['log-format'] === undefined ? undefined : compileFormat(flags['log-format'])
-    if (plan && !plan.ok) throw new UsageError(`--log-format: ${plan.detail ?? plan.reason}`)
+    const plan = logFormatFrom('log-format', flags['log-format'])
     const now = process.env.SOURCE_DATE_EPOCH ? new Date(Number(process.env.SOURCE_DATE_EPOCH) * 1000) : new Date()
     if (Number.isNaN(now.getTime())) throw new UsageError('SOURCE_DATE_EPOCH: not a number of seconds')
     const analyzer = analyzerOptionsFrom(flags)
@@ -125,7 +123,7 @@ export default class Report extends BaseCommand {
       sources,
       headers,
       analyzer: {...analyzer, policy: policy?.policy, keepChains: false, describeChains: true},
-      read: {plan: plan?.ok ? plan.value : undefined},
+      read: {plan},
       fingerprint: true,
       emit: (done) => {
         for (const c of done) chains.push(toReportChain(c))

@@ -1,10 +1,8 @@
 import {Args, Flags} from '@oclif/core'
 
-import {compileFormat} from '../core/accesslog/parse-line.js'
-import {analysisFlags, analyzerOptionsFrom} from '../shell/analysis-flags.js'
+import {analysisFlags, analyzerOptionsFrom, logFormatFrom} from '../shell/analysis-flags.js'
 import {loadHeaders, loadPolicy} from '../shell/analyze-run.js'
 import {BaseCommand} from '../shell/base-command.js'
-import {UsageError} from '../shell/errors.js'
 import {openInputs} from '../shell/inputs.js'
 import {launchTui} from '../shell/tui-launch.js'
 import {assertSomeInput} from '../shell/read-logs.js'
@@ -30,8 +28,7 @@ export default class Tui extends BaseCommand {
     const {argv, flags} = await this.parse(Tui)
     const paths = argv as string[]
     assertSomeInput(paths)
-    const plan = flags.format === undefined ? undefined : compileFormat(flags.format)
-    if (plan && !plan.ok) throw new UsageError(`--format: ${plan.detail ?? plan.reason}`)
+    const plan = logFormatFrom('format', flags.format)
     const analyzer = analyzerOptionsFrom(flags)
     const policy = await loadPolicy(flags.policy)
     const headers = await loadHeaders((flags.headers ?? []).map((path) => ({path, name: path})))
@@ -42,7 +39,7 @@ export default class Tui extends BaseCommand {
       sources: openInputs(paths),
       headers,
       analyzer: {...analyzer, policy},
-      read: {plan: plan?.ok ? plan.value : undefined},
+      read: {plan},
     })
   }
 }

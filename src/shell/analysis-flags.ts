@@ -1,8 +1,10 @@
 import {Flags} from '@oclif/core'
 
+import {compileFormat, type Plan} from '../core/accesslog/parse-line.js'
 import type {AnalyzerOptions} from '../core/analyze.js'
 import {DEFAULT_MAX_HELD} from '../core/join/chains.js'
 import {parseTimeFlag, parseWindow} from './analysis-input.js'
+import {UsageError} from './errors.js'
 
 /** A flag that may be repeated or comma-separated. */
 export const many = {multiple: true, multipleNonGreedy: true, delimiter: ','} as const
@@ -43,4 +45,12 @@ export function analyzerOptionsFrom(flags: AnalysisFlagValues): Required<Pick<An
     sinceMs: flags.since === undefined ? null : parseTimeFlag('since', flags.since),
     untilMs: flags.until === undefined ? null : parseTimeFlag('until', flags.until),
   }
+}
+
+/** The access-log format a flag names (a preset or a format string); undefined detects it per line. */
+export function logFormatFrom(flag: string, value: string | undefined): Plan | undefined {
+  if (value === undefined) return undefined
+  const plan = compileFormat(value)
+  if (!plan.ok) throw new UsageError(`--${flag}: ${plan.detail ?? plan.reason}`)
+  return plan.value
 }
