@@ -60,7 +60,7 @@ export class Analyzer {
   private readonly keep: boolean
   private readonly describe: boolean
   private readonly kept: RequestChain[] = []
-  private readonly rows = new Map<string, SummaryRow>()
+  private readonly rows: SummaryRows = new Map()
   private readonly totals: AnalysisResult['totals'] = {chains: 0, egress: 0, proven: 0, byVerdict: {}, byScope: {}, headerSets: 0, headerSetsJoined: 0}
   private ended = false
 
@@ -108,6 +108,50 @@ export class Analyzer {
     const out = this.joiner.flush().map((g) => this.complete(g))
     for (const h of this.headers.remaining()) out.push(this.complete({hops: [], joinedBy: [], joinEvidence: []}, [h]))
     return out
+  }
+
+  /**
+   * Live input gone quiet: lines whose join window closed before `logTimeMs` stop waiting for a partner
+   * and become chains (follow mode passes the wall clock less a grace for log delivery).
+   */
+  expireBefore(logTimeMs: number): RequestChain[] {
+    return this.joiner.expireBefore(logTimeMs).map((g) => this.complete(g))
+  }
+
+  /** A live input is quiet up to `logTimeMs`: it stops holding the other inputs' lines back. */
+  advanceInput(name: string, logTimeMs: number): RequestChain[] {
+    return this.joiner.advanceInput(name, logTimeMs).map((g) => this.complete(g))
+  }
+
+  /**
+   * The result so far, ending nothing: a live view (the TUI over `-f`) calls it while lines still come.
+   * Counts are copied, so later lines do not change a snapshot already taken; findings and summary rows are
+   * the live objects, as in finish(). Chains are those kept so far (a copy of the list): a live view that
+   * keeps its own chains runs with keepChains false and pays nothing for them here.
+   */
+  snapshot(): AnalysisResult {
+    const s = this.stats
+    const t = this.totals
+    const o = this.options
+    const firstSkipped: LineStats['firstSkipped'] = {}
+    for (const [reason, refs] of Object.entries(s.firstSkipped)) firstSkipped[reason as keyof LineStats['firstSkipped']] = [...(refs ?? [])]
+    const totals = {...t, byVerdict: {...t.byVerdict}, byScope: {...t.byScope}, headerSets: this.headers.size, headerSetsJoined: this.headers.joined}
+    return {
+      chains: [...this.kept],
+      findings: this.book.list(),
+      summary: sortSummary(this.rows),
+      accounting: {...s, parsedByFormat: {...s.parsedByFormat}, skippedByReason: {...s.skippedByReason}, firstSkipped},
+      totals,
+      provenShare: totals.egress === 0 ? 0 : totals.proven / totals.egress,
+      options: {
+        windowMs: Number.isFinite(o.windowMs ?? DEFAULT_WINDOW_MS) ? (o.windowMs ?? DEFAULT_WINDOW_MS) : null,
+        gatewayPods: this.roleOptions.gatewayPods as string[],
+        gatewayAddresses: this.roleOptions.gatewayAddresses as string[],
+        since: o.sinceMs == null ? null : new Date(o.sinceMs).toISOString(),
+        until: o.untilMs == null ? null : new Date(o.untilMs).toISOString(),
+        policy: this.policy.name,
+      },
+    }
   }
 
   /** The whole result. Calls end() if it was not called; its chains are then only in the result. */
@@ -190,8 +234,11 @@ export function countVerdicts(chains: readonly RequestChain[]): Partial<Record<V
 
 type Totals = AnalysisResult['totals']
 
+/** Summary rows by scope, destination and verdict (nested: no key string per chain), times kept as ms. */
+type SummaryRows = Map<ChainScope, Map<string, Map<Verdict, SummaryRow & {firstMs: number; lastMs: number}>>>
+
 /** Counts one chain into the summary rows (per scope, destination and verdict) and the totals. */
-function addToSummary(rows: Map<string, SummaryRow>, t: Totals, chain: RequestChain): void {
+function addToSummary(rows: SummaryRows, t: Totals, chain: RequestChain): void {
   t.chains++
   t.byVerdict[chain.verdict] = (t.byVerdict[chain.verdict] ?? 0) + 1
   t.byScope[chain.scope] = (t.byScope[chain.scope] ?? 0) + 1
@@ -199,23 +246,37 @@ function addToSummary(rows: Map<string, SummaryRow>, t: Totals, chain: RequestCh
     t.egress++
     if (chain.strength === 'proven') t.proven++
   }
-  const key = `${chain.scope}|${chain.destination.key}|${chain.verdict}`
-  let row = rows.get(key)
+  let byDest = rows.get(chain.scope)
+  if (!byDest) rows.set(chain.scope, (byDest = new Map()))
+  let byVerdict = byDest.get(chain.destination.key)
+  if (!byVerdict) byDest.set(own(chain.destination.key), (byVerdict = new Map()))
+  let row = byVerdict.get(chain.verdict)
   if (!row) {
-    row = {destination: own(chain.destination.key), scope: chain.scope, verdict: chain.verdict, chains: 0, proven: 0, confidence: {high: 0, medium: 0, low: 0}, firstSeen: null, lastSeen: null}
-    rows.set(own(key), row)
+    row = {destination: own(chain.destination.key), scope: chain.scope, verdict: chain.verdict, chains: 0, proven: 0, confidence: {high: 0, medium: 0, low: 0}, firstSeen: null, lastSeen: null, firstMs: Infinity, lastMs: -Infinity}
+    byVerdict.set(chain.verdict, row)
   }
   row.chains++
   if (chain.strength === 'proven') row.proven++
   row.confidence[chain.confidence]++
-  if (chain.startTime) {
-    if (!row.firstSeen || chain.startTime < row.firstSeen) row.firstSeen = own(chain.startTime)
-    if (!row.lastSeen || chain.startTime > row.lastSeen) row.lastSeen = own(chain.startTime)
+  const ms = chain.startMs
+  if (ms !== null) {
+    if (ms < row.firstMs) row.firstMs = ms
+    if (ms > row.lastMs) row.lastMs = ms
   }
 }
 
-function sortSummary(rows: Map<string, SummaryRow>): SummaryRow[] {
-  return [...rows.values()].sort(
+function sortSummary(rows: SummaryRows): SummaryRow[] {
+  const out: SummaryRow[] = []
+  for (const byDest of rows.values()) {
+    for (const byVerdict of byDest.values()) {
+      for (const {firstMs, lastMs, ...row} of byVerdict.values()) {
+        row.firstSeen = firstMs === Infinity ? null : new Date(firstMs).toISOString()
+        row.lastSeen = lastMs === -Infinity ? null : new Date(lastMs).toISOString()
+        out.push(row)
+      }
+    }
+  }
+  return out.sort(
     (a, b) => scopeRank(a.scope) - scopeRank(b.scope) || a.destination.localeCompare(b.destination) || VERDICTS.indexOf(a.verdict) - VERDICTS.indexOf(b.verdict),
   )
 }
@@ -229,7 +290,7 @@ export function narrowResult(result: AnalysisResult, keep: (chain: RequestChain,
   const chains = result.chains.filter(keep)
   // Through each chain's own finding ids: a finding lists only its first few chains.
   const cited = new Set(chains.flatMap((c) => c.findings))
-  const rows = new Map<string, SummaryRow>()
+  const rows: SummaryRows = new Map()
   const totals: Totals = {chains: 0, egress: 0, proven: 0, byVerdict: {}, byScope: {}, headerSets: result.totals.headerSets, headerSetsJoined: result.totals.headerSetsJoined}
   for (const c of chains) addToSummary(rows, totals, c)
   const findings = result.findings.filter((f) => cited.has(f.id))

@@ -296,6 +296,8 @@ export class FindingBook {
   // kind → destination → source → discriminator: each part's hash is computed once per string, where one
   // concatenated key per hit would be hashed afresh (the hot path over a million chains).
   private readonly index = new Map<string, Map<string, Map<string, Map<string, Finding>>>>()
+  /** First and last start time of each finding's chains (epoch ms), turned into text by list(). */
+  private readonly seen = new Map<Finding, {first: number; last: number}>()
 
   /** Records a chain's hits and writes their ids into `chain.findings`. */
   add(chain: RequestChain, hits: readonly FindingHit[]): void {
@@ -304,29 +306,36 @@ export class FindingBook {
       const destination = h.destination !== undefined ? h.destination : chain.destination.key
       const source = h.source !== undefined ? h.source : label === undefined ? (label = sourceLabel(chain)) : label
       const disc = h.discriminator ?? ''
-      // A finding lives for the whole run: it and its index keys hold their own strings (text/own.ts).
-      const byDest = getOrSet(this.index, h.kind, () => new Map<string, Map<string, Map<string, Finding>>>())
-      const bySource = getOrSet(byDest, own(destination ?? ''), () => new Map<string, Map<string, Finding>>())
-      const byDisc = getOrSet(bySource, own(source ?? ''), () => new Map<string, Finding>())
+      // A finding lives for the whole run: it and its index keys hold their own strings (text/own.ts),
+      // copied once when they are first stored, never on a lookup.
+      let byDest = this.index.get(h.kind)
+      if (!byDest) this.index.set(h.kind, (byDest = new Map()))
+      let bySource = byDest.get(destination ?? '')
+      if (!bySource) byDest.set(own(destination ?? ''), (bySource = new Map()))
+      let byDisc = bySource.get(source ?? '')
+      if (!byDisc) bySource.set(own(source ?? ''), (byDisc = new Map()))
       let f = byDisc.get(disc)
       if (!f) {
         const id = own(`${h.kind}|${destination ?? ''}|${source ?? ''}|${disc}`)
         const text = h.text()
         f = {
           id, kind: h.kind, severity: h.severity, title: own(text.title), detail: own(text.detail), destination: own(destination), source: own(source),
-          count: 0, chains: [], firstSeen: own(chain.startTime), lastSeen: own(chain.startTime),
+          count: 0, chains: [], firstSeen: null, lastSeen: null,
           evidence: text.evidence.map((e) => ({...e, ref: own(e.ref), fact: own(e.fact), fields: ownFields(e.fields)})),
         }
         if (h.policyRule !== undefined) f.policyRule = own(h.policyRule)
         byDisc.set(own(disc), f)
         this.byId.set(id, f)
+        this.seen.set(f, {first: Infinity, last: -Infinity})
       }
       f.count++
       if (f.chains.length < CHAINS_KEPT && !f.chains.includes(chain.id)) f.chains.push(own(chain.id))
-      const t = chain.startTime
-      if (t) {
-        if (!f.firstSeen || t < f.firstSeen) f.firstSeen = own(t)
-        if (!f.lastSeen || t > f.lastSeen) f.lastSeen = own(t)
+      const t = chain.startMs
+      if (t !== null) {
+        // Times as numbers (a string per chain would be a copy per chain): list() writes them as text.
+        const span = this.seen.get(f)!
+        if (t < span.first) span.first = t
+        if (t > span.last) span.last = t
       }
       if (!chain.findings.includes(f.id)) chain.findings.push(f.id)
     }
@@ -334,17 +343,13 @@ export class FindingBook {
 
   /** Most severe first, then by kind and destination. */
   list(): Finding[] {
+    for (const [f, span] of this.seen) {
+      f.firstSeen = span.first === Infinity ? null : new Date(span.first).toISOString()
+      f.lastSeen = span.last === -Infinity ? null : new Date(span.last).toISOString()
+    }
     return [...this.byId.values()].sort(
       (a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || a.kind.localeCompare(b.kind) || (a.destination ?? '').localeCompare(b.destination ?? '') || a.id.localeCompare(b.id),
     )
   }
 }
 
-function getOrSet<K, V>(m: Map<K, V>, key: K, make: () => V): V {
-  let v = m.get(key)
-  if (v === undefined) {
-    v = make()
-    m.set(key, v)
-  }
-  return v
-}

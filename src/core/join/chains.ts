@@ -186,11 +186,45 @@ export class ChainJoiner {
     return out
   }
 
+  /**
+   * A live input is quiet and has nothing more to give up to `ms` (log time): it no longer holds the
+   * others' lines back to its last line's time.
+   */
+  advanceInput(name: string, ms: number): HopGroup[] {
+    const wm = this.watermarks.get(name)
+    if (wm !== undefined && ms > wm) this.watermarks.set(name, ms)
+    const out: HopGroup[] = []
+    this.expire(out)
+    return out
+  }
+
   /** An input ended: it no longer holds back the others. */
   endInput(name: string): HopGroup[] {
     this.watermarks.delete(name)
     const out: HopGroup[] = []
     this.expire(out)
+    return out
+  }
+
+  /**
+   * Live input gone quiet (follow mode): every hop whose window closed before `threshold` (epoch ms of log
+   * time, usually the wall clock less a grace) becomes a chain of one, held hops included. Without this a
+   * quiet input's watermark would hold the others' lines back until the next line arrives.
+   */
+  expireBefore(threshold: number): HopGroup[] {
+    const out: HopGroup[] = []
+    for (let p = this.heap.peek(); p && (p.done || p.deadline < threshold); p = this.heap.peek()) {
+      this.heap.pop()
+      if (p.done) continue
+      this.remove(p)
+      out.push(single(p.hop))
+    }
+    while (this.heldFrom < this.held.length && (this.held[this.heldFrom]!.done || this.held[this.heldFrom]!.deadline < threshold)) {
+      const p = this.held[this.heldFrom++]!
+      if (p.done) continue
+      this.remove(p)
+      out.push(single(p.hop))
+    }
     return out
   }
 
