@@ -191,6 +191,36 @@ describe('renderSummary', () => {
   })
 })
 
+describe('renderSummary stays readable however many destinations and findings', () => {
+  // 300 destinations, each reached plaintext through PassthroughCluster by one or more requests.
+  const lines: string[] = []
+  for (let d = 0; d < 300; d++) {
+    for (let k = 0; k <= (d % 7 === 0 ? 5 : 0); k++) {
+      lines.push(`[pod/curl-6c8d7b9f5-r2npb/istio-proxy] [2024-06-21T19:22:40.${String(k).padStart(3, '0')}Z] "GET / HTTP/1.1" 200 - via_upstream - "-" 0 10 1 1 "-" "curl" "id-${d}-${k}" "h${d}.example" "3.213.1.${d % 250}:80" PassthroughCluster 10.244.0.7:40388 3.213.1.${d % 250}:80 10.244.0.7:40386 - allow_any`)
+    }
+  }
+  const result = analyzeEntries(entriesOf(lines.join('\n'), 'many.log'))
+
+  test('the table shows the rows with the most chains and counts the rest', () => {
+    expect(result.summary.length).toBe(300)
+    const text = renderSummary(result, {colour: false, maxRows: 10}).join('\n')
+    const rows = text.split('\n').filter((l) => /^ {2}h\d+\.example:80 /.test(l))
+    expect(rows).toHaveLength(10)
+    // The 43 destinations with 6 chains each outrank the rest: the first 10 of them, in table order.
+    for (const r of rows) expect(r).toMatch(/passthrough-cluster\s+6\s/)
+    expect(text).toContain(`… 290 more rows (${300 - 43 + (43 - 10) * 6} chains, those with the fewest): analyze --json and report list every one`)
+  })
+
+  test('findings past the cap are counted per severity, not printed', () => {
+    const high = result.findings.filter((f) => f.severity === 'high')
+    expect(high.length).toBeGreaterThan(20)
+    const text = renderSummary(result, {colour: false, findingsPerSeverity: 5}).join('\n')
+    const section = text.slice(text.indexOf('\nHIGH'), text.indexOf('\nMEDIUM') === -1 ? undefined : text.indexOf('\nMEDIUM'))
+    expect(section.match(/^ {2}● /gm)).toHaveLength(5)
+    expect(section).toContain(`… ${high.length - 5} more high findings (`)
+  })
+})
+
 describe('narrowResult (a filtered view, as the TUI exports it)', () => {
   test('keeps the chosen chains, the findings they cite, and counts the summary again', async () => {
     const {narrowResult} = await import('../../src/core/analyze.js')

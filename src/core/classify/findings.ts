@@ -66,7 +66,10 @@ const hit = (kind: FindingKind, text: () => FindingText, extra: Omit<Partial<Fin
 export function sourceLabel(chain: RequestChain): string | null {
   const s = chain.source
   if (s.namespace && s.workload) return `${s.namespace}/${s.workload}`
-  return s.identity ?? s.workload ?? s.pod ?? s.ip ?? null
+  // Not the pod IP: IPs change with every pod and a log without pod names would get one finding per IP
+  // (measured: 3,105 findings over 20,000 generated lines). Such chains share one finding per destination;
+  // their IPs stay in the chains it cites.
+  return s.identity ?? s.workload ?? s.pod ?? null
 }
 
 const hopEvidence = (hop: Hop, fact: string, fields: Evidence['fields']): Evidence => ({ref: hop.ref, kind: 'log', fact, fields, strength: 'proven'})

@@ -15,7 +15,16 @@ export interface SummaryOptions {
   problems?: InputProblem[]
   /** Evidence items shown per finding (the rest are in --json). */
   evidencePerFinding?: number
+  /** Destination rows shown, those with the most chains (the rest are counted; all are in --json). */
+  maxRows?: number
+  /** Findings shown in full per severity, those with the most chains (the rest are counted). */
+  findingsPerSeverity?: number
 }
+
+/** A summary is read in a terminal: past these, it says how many more there are and where they are. */
+export const MAX_ROWS = 60
+export const FINDINGS_PER_SEVERITY = 20
+const ELSEWHERE = 'analyze --json and report list every one'
 
 const SGR = {reset: '\x1b[0m', bold: '\x1b[1m', dim: '\x1b[2m', red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', cyan: '\x1b[36m'} as const
 type Tone = keyof typeof SGR
@@ -59,7 +68,7 @@ export function renderSummary(result: AnalysisResult, options: SummaryOptions): 
   out.push(bold(`Egress observed in logs: ${plural(t.egress, 'request chain')}`) + `, ${n(t.proven)} proven by TLS fields or XFCC (${Math.round(result.provenShare * 100)}%), the rest inferred from clusters, ports and SNI`)
   out.push(`Policy: ${safe(result.options.policy)}`)
   out.push('')
-  out.push(...renderTable(egressRows, paint))
+  out.push(...renderTable(egressRows, paint, options.maxRows ?? MAX_ROWS))
   if (otherRows.length > 0) {
     const byScope = otherRows.reduce<Record<string, number>>((acc, r) => ({...acc, [r.scope]: (acc[r.scope] ?? 0) + r.chains}), {})
     out.push('')
@@ -74,7 +83,12 @@ export function renderSummary(result: AnalysisResult, options: SummaryOptions): 
     if (list.length === 0) continue
     out.push('')
     out.push(paint(SEVERITY_TONE[severity], severity.toUpperCase()))
-    for (const f of list) out.push(...renderFinding(f, options.evidencePerFinding ?? 3, paint))
+    const shown = top(list, options.findingsPerSeverity ?? FINDINGS_PER_SEVERITY, (f) => f.count)
+    for (const f of shown) out.push(...renderFinding(f, options.evidencePerFinding ?? 3, paint))
+    if (shown.length < list.length) {
+      const rest = list.filter((f) => !shown.includes(f))
+      out.push(`  … ${plural(rest.length, `more ${severity} finding`)} (${plural(rest.reduce((a, f) => a + f.count, 0), 'chain')}): ${ELSEWHERE}`)
+    }
   }
 
   out.push('')
@@ -84,8 +98,16 @@ export function renderSummary(result: AnalysisResult, options: SummaryOptions): 
   return out
 }
 
-function renderTable(rows: SummaryRow[], paint: (tone: Tone, text: string) => string): string[] {
-  if (rows.length === 0) return ['  no egress request chains']
+/** The `max` items with the largest weight, in their original order. */
+function top<T>(items: T[], max: number, weight: (t: T) => number): T[] {
+  if (items.length <= max) return items
+  const kept = new Set([...items].sort((a, b) => weight(b) - weight(a)).slice(0, max))
+  return items.filter((t) => kept.has(t))
+}
+
+function renderTable(all: SummaryRow[], paint: (tone: Tone, text: string) => string, maxRows: number): string[] {
+  if (all.length === 0) return ['  no egress request chains']
+  const rows = top(all, maxRows, (r) => r.chains)
   const dest = Math.min(48, Math.max(11, ...rows.map((r) => r.destination.length)))
   const verdict = Math.max(7, ...rows.map((r) => r.verdict.length))
   const header = `  ${'DESTINATION'.padEnd(dest)}  ${'VERDICT'.padEnd(verdict)}  ${'CHAINS'.padStart(6)}  ${'PROVEN'.padStart(6)}  ${'CONFIDENCE'.padEnd(16)}  ${'FIRST SEEN'.padEnd(19)}  LAST SEEN`
@@ -95,6 +117,10 @@ function renderTable(rows: SummaryRow[], paint: (tone: Tone, text: string) => st
     out.push(
       `  ${safe(r.destination, dest).padEnd(dest)}  ${paint(VERDICT_TONE[r.verdict], r.verdict.padEnd(verdict))}  ${n(r.chains).padStart(6)}  ${n(r.proven).padStart(6)}  ${conf.padEnd(16)}  ${when(r.firstSeen).padEnd(19)}  ${when(r.lastSeen)}`,
     )
+  }
+  if (rows.length < all.length) {
+    const rest = all.filter((r) => !rows.includes(r))
+    out.push(`  … ${plural(rest.length, 'more row')} (${plural(rest.reduce((a, r) => a + r.chains, 0), 'chain')}, those with the fewest): ${ELSEWHERE}`)
   }
   return out
 }
