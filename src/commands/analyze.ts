@@ -1,9 +1,11 @@
 import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../shell/base-command.js'
-import {analysisFlags, analyzerOptionsFrom, logFormatFrom} from '../shell/analysis-flags.js'
+import {analysisFlags, analyzerOptionsFrom, followFlag, logFormatFrom} from '../shell/analysis-flags.js'
 import {FAIL_ON, type FailOn, loadHeaders, loadPolicy, runAnalysis} from '../shell/analyze-run.js'
 import {openInputs} from '../shell/inputs.js'
+import {stopOnInterrupt} from '../shell/interrupt.js'
+import {progressFlag, startProgress} from '../shell/progress.js'
 import {launchTui} from '../shell/tui-launch.js'
 import {assertSomeInput} from '../shell/read-logs.js'
 
@@ -15,6 +17,8 @@ export default class Analyze extends BaseCommand {
     {description: 'Sidecar and gateway logs with pod names', command: 'kubectl logs -l app=curl -c istio-proxy --prefix > sidecar.log\nkubectl logs -n istio-system -l istio=egressgateway --prefix > gateway.log\n<%= config.bin %> analyze sidecar.log gateway.log'},
     {description: 'From a pipe, failing CI on medium findings', command: 'kubectl logs -n istio-system -l istio=egressgateway --prefix | <%= config.bin %> analyze --fail-on medium'},
     {description: 'With what httpbin echoed and your own policy', command: '<%= config.bin %> analyze sidecar.log gateway.log --headers echoes.json --policy egress-policy.yaml'},
+    {description: 'Watch live: chains print as they complete; Ctrl-C prints the findings', command: 'kubectl logs -f -n istio-system -l istio=egressgateway --prefix | <%= config.bin %> analyze --ndjson -'},
+    {description: 'Follow log files across rotation', command: '<%= config.bin %> analyze -f /var/log/pods/*/istio-proxy/0.log'},
     {description: 'The last two hours, one chain per line for jq', command: "<%= config.bin %> analyze *.log --since 2h --ndjson | jq -r 'select(.verdict != \"gateway-mtls-originated\") | .destination.key'"},
   ]
 
@@ -23,11 +27,13 @@ export default class Analyze extends BaseCommand {
 
   static override flags = {
     ...analysisFlags,
+    ...followFlag,
     format: Flags.string({char: 'F', description: "A preset name (see 'egress-audit formats') or an Envoy format string; detected per line when absent.", helpValue: 'PRESET|FORMAT'}),
     'fail-on': Flags.string({description: 'Exit 1 when a finding is at or above this severity.', options: [...FAIL_ON], default: 'high'}),
     interactive: Flags.boolean({char: 'i', description: 'Open the result in the interactive inspector (as `egress-audit tui`).', exclusive: ['json', 'ndjson']}),
     json: Flags.boolean({description: 'The whole result (chains with hops and evidence, findings, accounting) as one JSON document.', exclusive: ['ndjson']}),
     ndjson: Flags.boolean({description: 'One chain per line as chains complete; findings and accounting on stderr.', exclusive: ['json']}),
+    ...progressFlag(', never with --json, --ndjson or --interactive'),
   }
 
   async run(): Promise<void> {
@@ -51,13 +57,22 @@ export default class Analyze extends BaseCommand {
       })
       return
     }
+    // Erased when the last input ends, before the summary; stop() covers a failure part-way.
+    const progress = startProgress(flags.progress && !flags.json && !flags.ndjson)
+    // -f: the first Ctrl-C ends the reading and the result is printed as usual.
+    const interrupt = stopOnInterrupt(flags.follow)
     process.exitCode = await runAnalysis({
-      sources: openInputs(paths),
+      sources: progress.track(openInputs(paths, process.stdin, {follow: flags.follow, signal: interrupt.signal})),
       headers,
       analyzer: {...analyzer, policy},
       read: {plan},
       mode: flags.json ? 'json' : flags.ndjson ? 'ndjson' : 'summary',
       failOn: flags['fail-on'] as FailOn,
+      follow: flags.follow,
+      signal: interrupt.signal,
+    }).finally(() => {
+      progress.stop()
+      interrupt.dispose()
     })
   }
 }

@@ -6,12 +6,14 @@ import {MAX_LINE} from '../core/input/lines.js'
 import {type SkippedLine, newLineStats} from '../core/result.js'
 import {renderAccounting} from '../core/text/accounting.js'
 import {scrub} from '../core/text/scrub.js'
-import {logFormatFrom} from '../shell/analysis-flags.js'
+import {followFlag, logFormatFrom} from '../shell/analysis-flags.js'
 import {BaseCommand} from '../shell/base-command.js'
 import {EXIT} from '../shell/exit-codes.js'
 import {openInputs} from '../shell/inputs.js'
 import {Output} from '../shell/output.js'
 import {parseInParallel} from '../shell/parallel/parse-pool.js'
+import {progressFlag, startProgress} from '../shell/progress.js'
+import {stopOnInterrupt} from '../shell/interrupt.js'
 import {assertSomeInput, readLogs} from '../shell/read-logs.js'
 
 export default class Parse extends BaseCommand {
@@ -24,12 +26,14 @@ export default class Parse extends BaseCommand {
     {description: 'Pin a preset instead of detecting the format per line', command: '<%= config.bin %> parse --format istio-1.8 old-cluster.log'},
     {description: 'A custom Envoy format string', command: `<%= config.bin %> parse --format '[%START_TIME%] %REQ(:AUTHORITY)% %UPSTREAM_CLUSTER% %DOWNSTREAM_TLS_VERSION%' custom.log`},
     {description: 'Which upstream clusters appear, with jq', command: "<%= config.bin %> parse gateway.log | jq -r .upstreamCluster | sort | uniq -c"},
+    {description: 'Follow a log file as it grows and rotates (Ctrl-C ends it and prints the summary)', command: '<%= config.bin %> parse -f /var/log/containers/istio-egressgateway-*.log'},
   ]
 
   static override strict = false
   static override args = {file: Args.string({description: "Log files to read ('-' for stdin; stdin when none)", required: false, ignoreStdin: true})}
 
   static override flags = {
+    ...followFlag,
     format: Flags.string({
       char: 'F',
       description: "A preset name (see 'egress-audit formats') or an Envoy format string; detected per line when absent.",
@@ -41,11 +45,12 @@ export default class Parse extends BaseCommand {
     quiet: Flags.boolean({char: 'q', description: 'No summary on stderr.'}),
     jobs: Flags.integer({
       char: 'j',
-      description: 'Worker threads parsing blocks of the input in parallel (output stays in input order); 1 parses on the main thread.',
+      description: 'Worker threads parsing blocks of the input in parallel (output stays in input order); 1 parses on the main thread, as -f always does.',
       default: defaultJobs(),
       min: 1,
       max: 64,
     }),
+    ...progressFlag(' and stdout is not (NDJSON on the terminal would mix with it), never with --quiet'),
   }
 
   async run(): Promise<void> {
@@ -56,17 +61,23 @@ export default class Parse extends BaseCommand {
     const out = new Output()
     const skippedOut = flags.skipped ? createWriteStream(flags.skipped) : undefined
     const stats = newLineStats()
-    const sources = openInputs(argv as string[])
+    // NDJSON streaming to the same terminal would be torn by the line: shown only while stdout goes elsewhere.
+    const progress = startProgress(flags.progress && !flags.quiet && !process.stdout.isTTY, process.stderr, {lines: () => stats.linesRead})
+    const interrupt = stopOnInterrupt(flags.follow)
+    const sources = progress.track(openInputs(argv as string[], process.stdin, {follow: flags.follow, signal: interrupt.signal}))
     const onBlock = async (ndjson: string | Uint8Array, skipped: SkippedLine[]): Promise<boolean> => {
       if (skippedOut) for (const s of skipped) skippedOut.write(`${JSON.stringify(s)}\n`)
       return ndjson.length === 0 ? !out.closed : out.write(ndjson)
     }
-    const {failures} =
-      flags.jobs > 1
-        ? await parseInParallel(sources, stats, {format: flags.format, maxLine: flags['max-line'], jobs: flags.jobs}, (b) => onBlock(b.ndjson, b.skipped))
-        : await readLogs(sources, stats, {plan, maxLine: flags['max-line'], ndjson: true}, (batch) =>
-            onBlock(batch.ndjson, batch.skipped),
-          )
+    const reading =
+      flags.jobs > 1 && !flags.follow
+        ? parseInParallel(sources, stats, {format: flags.format, maxLine: flags['max-line'], jobs: flags.jobs}, (b) => onBlock(b.ndjson, b.skipped))
+        : readLogs(sources, stats, {plan, maxLine: flags['max-line'], ndjson: true, follow: flags.follow, signal: interrupt.signal}, (batch) => onBlock(batch.ndjson, batch.skipped))
+    // Reading may stop before every input is opened (stdout closed): the line goes before the summary comes.
+    const {failures} = await reading.finally(() => {
+      progress.stop()
+      interrupt.dispose()
+    })
     if (skippedOut) await new Promise((resolve) => skippedOut.end(resolve))
 
     if (!flags.quiet) {

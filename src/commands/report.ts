@@ -17,6 +17,7 @@ import {UsageError} from '../shell/errors.js'
 import {EXIT} from '../shell/exit-codes.js'
 import {openInputs} from '../shell/inputs.js'
 import {Output} from '../shell/output.js'
+import {progressFlag, startProgress} from '../shell/progress.js'
 import {assertSomeInput} from '../shell/read-logs.js'
 
 const BY_EXTENSION: Record<string, ReportFormat> = {'.json': 'json', '.csv': 'csv', '.md': 'markdown', '.markdown': 'markdown', '.html': 'html', '.htm': 'html', '.xml': 'junit', '.sarif': 'sarif'}
@@ -95,6 +96,7 @@ export default class Report extends BaseCommand {
     rows: Flags.string({description: 'CSV: one row per chain or per finding.', options: ['chains', 'findings'], default: 'chains'}),
     excel: Flags.boolean({description: 'CSV: start with a UTF-8 byte-order mark so Excel reads it as UTF-8.'}),
     'fail-on': Flags.string({description: 'Exit 1 when a finding is at or above this severity (after writing the reports).', options: [...FAIL_ON], default: 'none'}),
+    ...progressFlag(''),
   }
 
   async run(): Promise<void> {
@@ -116,7 +118,9 @@ export default class Report extends BaseCommand {
     const policy = await loadPolicyFile(flags.policy)
     const headerPaths = flags.headers ?? []
     const headers = await loadHeaders(headerPaths.map((path) => ({path, name: path})))
-    const sources = openInputs(paths)
+    // Erased when the last input ends, before anything else is printed; stop() covers a failure part-way.
+    const progress = startProgress(flags.progress)
+    const sources = progress.track(openInputs(paths))
     // Chains are reduced as they complete, so the raw entries of every line are not all held at once.
     const chains: ReportChain[] = []
     const run = await readAnalysis({
@@ -129,7 +133,7 @@ export default class Report extends BaseCommand {
         for (const c of done) chains.push(toReportChain(c))
         return true
       },
-    })
+    }).finally(() => progress.stop())
 
     const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
     const inputs: ReportInput[] = []

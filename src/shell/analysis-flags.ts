@@ -26,6 +26,14 @@ export const analysisFlags = {
   'gateway-address': Flags.string({...many, description: 'Egress gateway addresses: pod or service IPs, ip:port, or service host names.', helpValue: 'ADDRESS'}),
 }
 
+/** `-f`: keep reading files as they grow and across rotation (analyze, tui, parse; a report is a snapshot). */
+export const followFlag = {
+  follow: Flags.boolean({
+    char: 'f',
+    description: 'Keep reading: follow files as they grow and across rotation (rename or copytruncate), like tail -F, until Ctrl-C. Stdin is read until it ends.',
+  }),
+}
+
 export interface AnalysisFlagValues {
   since?: string
   until?: string

@@ -120,7 +120,29 @@ export interface ReadAnalysisOptions {
   /** Each chunk of text as it is read, and the end of each input (the TUI keeps raw lines to show). */
   onChunk?: (input: string, text: string) => void
   onInputEnd?: (input: string) => void
+  /**
+   * Inputs may not end (-f, a live pipe): read whichever input has data rather than the one furthest
+   * behind in log time (it may never speak again), and let a quiet input stop holding the others back.
+   */
+  follow?: boolean
+  /** Stops reading (Ctrl-C in follow mode): what was read is analysed and the result returned. */
+  signal?: AbortSignal
+  /** Follow mode's clock and tick, for tests. */
+  live?: LiveClock
 }
+
+export interface LiveClock {
+  now(): number
+  /** How often quiet inputs are looked at (ms). */
+  tickMs: number
+  /**
+   * How far behind the clock a quiet input's log may still be: Envoy flushes access logs about every
+   * second and `kubectl logs -f` adds its own delay, so a line may arrive some seconds after its time.
+   */
+  graceMs: number
+}
+
+const LIVE: LiveClock = {now: () => Date.now(), tickMs: 1000, graceMs: 5000}
 
 export interface AnalysisRun {
   result: AnalysisResult
@@ -135,11 +157,16 @@ interface Stream {
   /** Log time of the furthest line read (START_TIME + DURATION). */
   at: number
   done: boolean
+  /** Follow mode: a chunk arrived since the last tick. */
+  spoke: boolean
   read: InputRead
   hash: ReturnType<typeof createHash>
 }
 
-/** Reads every input, time-merged, through one Analyzer; an input that fails is listed, the rest still read. */
+/** One read: the next chunk, the end (done), or null when the input failed (listed in failures). */
+type Pulled = IteratorResult<string> | null
+
+/** Reads every input through one Analyzer; an input that fails is listed, the rest still read. */
 export async function readAnalysis(options: ReadAnalysisOptions): Promise<AnalysisRun> {
   const analyzer = new Analyzer({...options.analyzer, inputs: options.sources.map((s) => s.name)})
   analyzer.addHeaders(options.headers.evidence)
@@ -152,23 +179,25 @@ export async function readAnalysis(options: ReadAnalysisOptions): Promise<Analys
     chunks: source.chunks()[Symbol.asyncIterator](),
     at: -Infinity,
     done: false,
+    spoke: false,
     read: {name: source.name, bytes: 0, sha256: '', firstMs: null, lastMs: null},
     hash: createHash('sha256'),
   }))
-  let open = streams.length
-  while (open > 0) {
-    // The input furthest behind in log time goes next, so every file's lines meet within the window.
-    let s = streams[0]!
-    for (const x of streams) if (!x.done && (s.done || x.at < s.at)) s = x
-    // Only the read is guarded: an error thrown by the core is a bug (exit 70), not an unreadable input.
-    let next: IteratorResult<string> | null
+
+  // Only the read is guarded: an error thrown by the core is a bug (exit 70), not an unreadable input.
+  const pull = async (s: Stream): Promise<Pulled> => {
     try {
-      next = await s.chunks.next()
+      return await s.chunks.next()
     } catch (error) {
       failures.push({input: s.source.name, message: error instanceof InputError ? error.why : (error as Error).message})
-      next = null
+      return null
     }
+  }
+
+  /** Feeds one read to the analyzer; false when the reader of our output went away. */
+  const take = async (s: Stream, next: Pulled): Promise<boolean> => {
     if (next !== null && !next.done) {
+      s.spoke = true
       options.onChunk?.(s.source.name, next.value)
       if (options.fingerprint) {
         const buf = Buffer.from(next.value, 'utf8')
@@ -181,23 +210,110 @@ export async function readAnalysis(options: ReadAnalysisOptions): Promise<Analys
         if (t !== null && t > s.at) s.at = t
       }
       if (options.fingerprint) span(s.read, batch.entries)
-      if (!(await emit(analyzer.addEntries(batch.entries)))) break
-      continue
+      return emit(analyzer.addEntries(batch.entries))
     }
     s.done = true
-    open--
     options.onInputEnd?.(s.source.name)
     const tail = s.reader.end().entries
     if (options.fingerprint) span(s.read, tail)
     const chains = analyzer.addEntries(tail)
     chains.push(...analyzer.endInput(s.source.name))
-    if (!(await emit(chains))) break
+    return emit(chains)
   }
+
+  if (options.follow) await readLive(streams, pull, take, analyzer, emit, options.signal, options.live ?? LIVE)
+  else await readMerged(streams, pull, take, options.signal)
+
   for (const s of streams) if (!s.done) await s.chunks.return?.()
   await emit(analyzer.end())
   const result = analyzer.finish()
   for (const s of streams) s.read.sha256 = options.fingerprint ? s.hash.digest('hex') : ''
   return {result, failures, inputs: streams.map((s) => s.read)}
+}
+
+/** Files that end: always the input furthest behind in log time next, so every file's lines meet within the window. */
+async function readMerged(streams: Stream[], pull: (s: Stream) => Promise<Pulled>, take: (s: Stream, next: Pulled) => Promise<boolean>, signal?: AbortSignal): Promise<void> {
+  while (!signal?.aborted) {
+    let s: Stream | undefined
+    for (const x of streams) if (!x.done && (s === undefined || x.at < s.at)) s = x
+    if (s === undefined) return
+    if (!(await take(s, await pull(s)))) return
+  }
+}
+
+/**
+ * Inputs that may not end: one read outstanding per input, the first to answer is taken. Every tick, an
+ * input that said nothing since the last is taken to be caught up with the clock (less a grace), so it
+ * no longer holds the others' lines back; when all are quiet, lines whose window has passed by the clock
+ * stop waiting for a partner, and their chains show without more input.
+ */
+async function readLive(
+  streams: Stream[],
+  pull: (s: Stream) => Promise<Pulled>,
+  take: (s: Stream, next: Pulled) => Promise<boolean>,
+  analyzer: Analyzer,
+  emit: (chains: RequestChain[]) => Promise<boolean>,
+  signal: AbortSignal | undefined,
+  clock: LiveClock,
+): Promise<void> {
+  const TICK = Symbol('tick')
+  const STOP = Symbol('stop')
+  const stopped = new Promise<typeof STOP>((resolve) => {
+    if (signal?.aborted) resolve(STOP)
+    signal?.addEventListener('abort', () => resolve(STOP), {once: true})
+  })
+  const reads = new Map<Stream, Promise<{s: Stream; next: Pulled}>>()
+  let tick: Promise<typeof TICK> | null = null
+  let timer: NodeJS.Timeout | undefined
+  let stopping = false
+  try {
+    for (;;) {
+      for (const s of streams) if (!s.done && !reads.has(s)) reads.set(s, pull(s).then((next) => ({s, next})))
+      if (reads.size === 0) return
+      tick ??= new Promise((resolve) => (timer = setTimeout(resolve, clock.tickMs, TICK)))
+      const first = await Promise.race([...reads.values(), tick, ...(stopping ? [] : [stopped])])
+      if (first === STOP) {
+        // A followed file ends on the signal, after its last partial line; a pipe may never end: let it go.
+        stopping = true
+        for (const s of streams) {
+          if (s.done || s.source.follow) continue
+          s.done = true
+          reads.delete(s)
+          s.source.close()
+        }
+        continue
+      }
+      if (first === TICK) {
+        tick = null
+        if (!(await emit(quiet(streams, analyzer, clock)))) return
+        continue
+      }
+      reads.delete(first.s)
+      if (!(await take(first.s, first.next))) return
+    }
+  } finally {
+    clearTimeout(timer)
+    // A read still outstanding (our reader went away, or the stop) would hold return() until more input.
+    for (const s of reads.keys()) {
+      s.done = true
+      s.source.close()
+    }
+  }
+}
+
+/** The chains that quiet inputs release (see readLive). */
+function quiet(streams: Stream[], analyzer: Analyzer, clock: LiveClock): RequestChain[] {
+  const caughtUp = clock.now() - clock.graceMs
+  const out: RequestChain[] = []
+  let allQuiet = true
+  for (const s of streams) {
+    if (s.done) continue
+    if (s.spoke) allQuiet = false
+    else out.push(...analyzer.advanceInput(s.source.name, caughtUp))
+    s.spoke = false
+  }
+  if (allQuiet) out.push(...analyzer.expireBefore(caughtUp))
+  return out
 }
 
 /** Widens an input's first/last log time over some entries. */

@@ -31,6 +31,10 @@ export interface RunOptions {
   read: ReadOptions
   mode: 'summary' | 'json' | 'ndjson'
   failOn: FailOn
+  /** Inputs may not end (-f): see ReadAnalysisOptions.follow. */
+  follow?: boolean
+  /** Stops reading (Ctrl-C in follow mode); the result so far is printed. */
+  signal?: AbortSignal
 }
 
 /**
@@ -51,6 +55,8 @@ export async function runAnalysis(options: RunOptions): Promise<number> {
     analyzer: {...options.analyzer, keepChains: options.mode === 'json', describeChains: options.mode !== 'summary'},
     read: options.read,
     emit,
+    follow: options.follow,
+    signal: options.signal,
   })
 
   if (options.mode === 'json') await out.write(`${JSON.stringify(result)}\n`)

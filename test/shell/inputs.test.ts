@@ -1,4 +1,4 @@
-import {mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import {join} from 'node:path'
 import {PassThrough, Readable} from 'node:stream'
@@ -8,6 +8,7 @@ import {afterAll, describe, expect, test} from 'vitest'
 
 import {LineSplitter} from '../../src/core/input/lines.js'
 import {InputError} from '../../src/shell/errors.js'
+import type {FollowEvent} from '../../src/shell/follow.js'
 import {type InputSource, openInputs} from '../../src/shell/inputs.js'
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/input/', import.meta.url))
@@ -181,3 +182,127 @@ describe('openInputs: stdin', () => {
     expect(stdin.destroyed).toBe(true)
   })
 })
+
+describe('openInputs: follow (-f)', () => {
+  let dirs = 0
+  const freshDir = () => {
+    const dir = join(tmp, `follow-${++dirs}`)
+    mkdirSync(dir)
+    return dir
+  }
+  const follow = (paths: string[], signal = new AbortController().signal, stdin = stdinOf()) =>
+    openInputs(paths, stdin, {follow: true, signal})
+
+  test('only regular files that are not gzip are followed; stdin is read as without -f', () => {
+    const plain = join(freshDir(), 'a.log')
+    writeFileSync(plain, 'a\n')
+    const paths = [plain, fixture('gateway.log.gz'), fixture('gateway-gzipped.log'), join(tmp, 'nope.log'), tmp, '-']
+    expect(follow(paths).map((s) => s.follow)).toEqual([true, false, false, false, false, false])
+    expect(openInputs(paths, stdinOf()).map((s) => s.follow)).toEqual([false, false, false, false, false, false])
+  })
+
+  test('a gzip file under -f is read once, to its end', async () => {
+    const [source] = follow([fixture('gateway.log.gz')])
+    expect(await text(source!)).toBe(GATEWAY)
+  })
+
+  test('a missing file under -f is reported as without it', async () => {
+    const path = join(tmp, 'nope.log')
+    const {error} = await failure(follow([path])[0]!)
+    expect((error as Error).message).toBe(`cannot read ${path}: no such file`)
+  })
+
+  test('a followed file: its lines as they are written, decoded, byte-order mark dropped; the abort ends it with its unfinished line', async () => {
+    const path = join(freshDir(), 'access.log')
+    writeFileSync(path, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('first é\n')]))
+    const stop = new AbortController()
+    const chunks = follow([path], stop.signal)[0]!.chunks()[Symbol.asyncIterator]()
+    expect((await chunks.next()).value).toBe('first é\n')
+    appendFileSync(path, 'second €\nthird, unfin')
+    expect((await chunks.next()).value).toBe('second €\n')
+    stop.abort()
+    expect((await chunks.next()).value).toBe('third, unfin')
+    expect((await chunks.next()).done).toBe(true)
+  })
+
+  test('a first line shorter than a byte-order mark is passed on without waiting for the next', async () => {
+    const path = join(freshDir(), 'access.log')
+    writeFileSync(path, 'a\n')
+    const stop = new AbortController()
+    const chunks = follow([path], stop.signal)[0]!.bytes()[Symbol.asyncIterator]()
+    expect((await chunks.next()).value?.toString()).toBe('a\n')
+    stop.abort()
+    expect((await chunks.next()).done).toBe(true)
+  })
+
+  test('rotation and truncation are reported through onEvent', async () => {
+    const path = join(freshDir(), 'access.log')
+    writeFileSync(path, 'old\n')
+    const events: FollowEvent[] = []
+    const [source] = openInputs([path], stdinOf(), {follow: true, signal: new AbortController().signal, onEvent: (e) => events.push(e)})
+    const chunks = source!.chunks()[Symbol.asyncIterator]()
+    expect((await chunks.next()).value).toBe('old\n')
+    renameSync(path, `${path}.1`)
+    writeFileSync(path, 'new, longer than the old\n')
+    expect((await chunks.next()).value).toBe('new, longer than the old\n')
+    writeFileSync(path, 'cut\n')
+    expect((await chunks.next()).value).toBe('cut\n')
+    expect(events).toEqual([
+      {type: 'rotated', path},
+      {type: 'truncated', path},
+    ])
+    await chunks.return?.()
+  })
+
+  test.skipIf(process.platform !== 'linux')('close(): a followed file waiting at its end ends as the end of the input, and is closed', async () => {
+    const dir = freshDir()
+    const path = join(dir, 'access.log')
+    writeFileSync(path, 'a\nunfinished')
+    const [source] = follow([path])
+    const chunks = source!.chunks()[Symbol.asyncIterator]()
+    expect((await chunks.next()).value).toBe('a\n')
+    expect(fdsUnder(dir)).toBe(1)
+    const waiting = chunks.next()
+    source!.close()
+    // The unfinished line is dropped: close() lets the input go, the signal is the way to end with it.
+    expect(await waiting).toEqual({done: true, value: undefined})
+    expect(fdsUnder(dir)).toBe(0)
+    expect((await source!.chunks()[Symbol.asyncIterator]().next()).done).toBe(true)
+  })
+
+  test('close(): a quiet stdin waiting for input ends as the end of the input, not an error, and is destroyed', async () => {
+    const stdin = new PassThrough()
+    stdin.write('a\n')
+    const [source] = openInputs([], stdin, {follow: true})
+    const chunks = source!.chunks()[Symbol.asyncIterator]()
+    expect((await chunks.next()).value).toBe('a\n')
+    const waiting = chunks.next()
+    source!.close()
+    expect(await waiting).toEqual({done: true, value: undefined})
+    expect(stdin.destroyed).toBe(true)
+  })
+
+  test('close() of a gzip stdin waiting for more ends it quietly too', async () => {
+    const stdin = new PassThrough()
+    stdin.write(gzipSync(GATEWAY).subarray(0, 10))
+    const [source] = openInputs([], stdin)
+    const waiting = collect(source!)
+    // Let the first bytes flow into the gunzip, which then waits for the rest (the close ends it either way).
+    await new Promise((resolve) => setImmediate(resolve))
+    source!.close()
+    await expect(waiting).resolves.toEqual([])
+  })
+})
+
+/** Descriptors of this process open on files under dir (Linux). */
+function fdsUnder(dir: string): number {
+  let n = 0
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`).startsWith(`${dir}/`)) n++
+    } catch {
+      // closed since the listing (the listing's own descriptor)
+    }
+  }
+  return n
+}
