@@ -17,8 +17,7 @@ export const analysisFlags = {
   until: Flags.string({description: 'Only lines that start at or before this time: RFC 3339 or a duration ago.', helpValue: 'TIME'}),
   window: Flags.string({description: "How long (log time) a line waits for its partner from the other proxy: 5s, 500ms, 2m, or 'all'.", default: '5s', helpValue: 'DURATION'}),
   'max-held': Flags.integer({
-    description: 'Unjoined lines kept past --window for a partner from a log printed later in the same input (one pod after another, sidecars before the gateway); 0 keeps none. Bounds memory.',
-    default: DEFAULT_MAX_HELD,
+    description: `Unjoined lines kept past --window for a partner from a log printed later in the same input (one pod after another, sidecars before the gateway); 0 keeps none. Bounds memory. Default ${DEFAULT_MAX_HELD}, and 0 with -f (a live stream's partners come in time).`,
     min: 0,
     helpValue: 'N',
   }),
@@ -38,7 +37,8 @@ export interface AnalysisFlagValues {
   since?: string
   until?: string
   window: string
-  'max-held': number
+  'max-held'?: number
+  follow?: boolean
   'gateway-pod'?: string[]
   'gateway-address'?: string[]
 }
@@ -47,7 +47,9 @@ export interface AnalysisFlagValues {
 export function analyzerOptionsFrom(flags: AnalysisFlagValues): Required<Pick<AnalyzerOptions, 'windowMs' | 'maxHeld' | 'gatewayPods' | 'gatewayAddresses'>> & {sinceMs: number | null; untilMs: number | null} {
   return {
     windowMs: parseWindow(flags.window),
-    maxHeld: flags['max-held'],
+    // Held lines wait for a partner printed later in a dump; live lines come in time order, and a held
+    // line would only show late (or never, on a quiet stream).
+    maxHeld: flags['max-held'] ?? (flags.follow ? 0 : DEFAULT_MAX_HELD),
     gatewayPods: flags['gateway-pod'] ?? [],
     gatewayAddresses: flags['gateway-address'] ?? [],
     sinceMs: flags.since === undefined ? null : parseTimeFlag('since', flags.since),
