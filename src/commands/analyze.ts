@@ -2,7 +2,8 @@ import {Args, Flags} from '@oclif/core'
 
 import {BaseCommand} from '../shell/base-command.js'
 import {analysisFlags, analyzerOptionsFrom, followFlag, logFormatFrom} from '../shell/analysis-flags.js'
-import {FAIL_ON, type FailOn, loadHeaders, loadPolicy, runAnalysis} from '../shell/analyze-run.js'
+import {loadPolicyFile} from '../shell/analysis-input.js'
+import {FAIL_ON, type FailOn, loadHeaders, runAnalysis} from '../shell/analyze-run.js'
 import {openInputs} from '../shell/inputs.js'
 import {stopOnInterrupt} from '../shell/interrupt.js'
 import {progressFlag, startProgress} from '../shell/progress.js'
@@ -43,17 +44,22 @@ export default class Analyze extends BaseCommand {
     const plan = logFormatFrom('format', flags.format)
     // Every flag is checked before any file is read: a usage error costs nothing.
     const analyzer = analyzerOptionsFrom(flags)
-    const policy = await loadPolicy(flags.policy)
+    const policy = await loadPolicyFile(flags.policy)
     const headers = await loadHeaders((flags.headers ?? []).map((path) => ({path, name: path})))
     if (flags.interactive) {
+      // As `tui`: quitting aborts the reading, and followed files end.
+      const stop = new AbortController()
       process.exitCode = await launchTui({
         version: this.config.version,
-        policyPath: flags.policy,
+        policyPath: policy?.path,
+        policySha256: policy?.sha256,
         headerPaths: flags.headers ?? [],
-        sources: openInputs(paths),
+        sources: openInputs(paths, process.stdin, {follow: flags.follow, signal: stop.signal}),
         headers,
-        analyzer: {...analyzer, policy},
+        analyzer: {...analyzer, policy: policy?.policy},
         read: {plan},
+        follow: flags.follow,
+        stop,
       })
       return
     }
@@ -64,7 +70,7 @@ export default class Analyze extends BaseCommand {
     process.exitCode = await runAnalysis({
       sources: progress.track(openInputs(paths, process.stdin, {follow: flags.follow, signal: interrupt.signal})),
       headers,
-      analyzer: {...analyzer, policy},
+      analyzer: {...analyzer, policy: policy?.policy},
       read: {plan},
       mode: flags.json ? 'json' : flags.ndjson ? 'ndjson' : 'summary',
       failOn: flags['fail-on'] as FailOn,

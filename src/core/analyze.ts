@@ -125,9 +125,9 @@ export class Analyzer {
 
   /**
    * The result so far, ending nothing: a live view (the TUI over `-f`) calls it while lines still come.
-   * Counts are copied, so later lines do not change a snapshot already taken; findings and summary rows are
-   * the live objects, as in finish(). Chains are those kept so far (a copy of the list): a live view that
-   * keeps its own chains runs with keepChains false and pays nothing for them here.
+   * Counts and summary rows are copies, so later lines do not change a snapshot already taken; findings are
+   * the book's own objects, as in finish(). Chains are those kept so far (a copy of the list): a live view
+   * that keeps its own chains runs with keepChains false and pays nothing for them here.
    */
   snapshot(): AnalysisResult {
     const s = this.stats

@@ -115,8 +115,11 @@ export interface ReadAnalysisOptions {
   read: ReadOptions
   /** Hash and measure each input as it is read (a report's scope); off for analyze, which need not pay for it. */
   fingerprint?: boolean
-  /** Chains as they complete; return false to stop reading (the reader went away). */
-  emit?: (chains: RequestChain[]) => Promise<boolean> | boolean
+  /**
+   * Chains as they complete; return false to stop reading (the reader went away). The analyzer is there
+   * for a live view's counts so far (Analyzer.snapshot()).
+   */
+  emit?: (chains: RequestChain[], analyzer: Analyzer) => Promise<boolean> | boolean
   /** Each chunk of text as it is read, and the end of each input (the TUI keeps raw lines to show). */
   onChunk?: (input: string, text: string) => void
   onInputEnd?: (input: string) => void
@@ -170,7 +173,7 @@ type Pulled = IteratorResult<string> | null
 export async function readAnalysis(options: ReadAnalysisOptions): Promise<AnalysisRun> {
   const analyzer = new Analyzer({...options.analyzer, inputs: options.sources.map((s) => s.name)})
   analyzer.addHeaders(options.headers.evidence)
-  const emit = async (chains: RequestChain[]): Promise<boolean> => (options.emit ? options.emit(chains) : true)
+  const emit = async (chains: RequestChain[]): Promise<boolean> => (options.emit ? options.emit(chains, analyzer) : true)
 
   const failures: InputFailure[] = []
   const streams: Stream[] = options.sources.map((source) => ({

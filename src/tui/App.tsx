@@ -1,22 +1,24 @@
 import {Box, useApp, useInput, useStdout} from 'ink'
 import {useEffect, useReducer} from 'react'
 
+import type {ReportFormat} from '../report/index.js'
 import {Pane} from './components/Pane.js'
 import {StatusBar} from './components/StatusBar.js'
 import {toScreen} from './screen.js'
-import {type Action, type TuiState, initialState, reduce} from './state.js'
+import {type Action, type TuiState, initialState, isBehind, reduce} from './state.js'
 import {type Theme, makeTheme} from './theme.js'
 import {HEADER_LINES, type TuiData} from './view.js'
 
 export interface AppProps {
+  /** Re-rendered with new data while a live stream is read: rows are only ever added. */
   data: TuiData
   /** The terminal's size at start; resizes of ink's stdout are followed. */
   columns?: number
   rows?: number
   colour?: boolean
   theme?: Theme
-  /** Writes a report of the chains in view (indexes into result.chains); resolves to the status line. */
-  onExport?: (chainIndexes: number[]) => Promise<string>
+  /** Writes a report of the chains in view (indexes into data.chains) in a format; resolves to the status line. */
+  onExport?: (chainIndexes: number[], format: ReportFormat) => Promise<string>
 }
 
 /** The inspector: keys → reducer → toScreen → panes. No analysis here; the data is finished and scrubbed. */
@@ -37,6 +39,12 @@ export function App({data, columns = 80, rows = 24, colour = true, theme, onExpo
     if (state.quit) exit()
   }, [state.quit, exit])
 
+  // New data (a live stream): its new rows are merged into the list before this frame is drawn (an update
+  // during render is re-run at once by React), so no frame shows new counts over the old list.
+  if (isBehind(state, data)) dispatch({type: 'grow'})
+
+  // Once per request, with what was in view when it was made: new data or a new onExport (a live stream
+  // re-renders with both) is no request.
   useEffect(() => {
     if (state.exportRequest === 0) return
     if (!onExport) {
@@ -44,11 +52,11 @@ export function App({data, columns = 80, rows = 24, colour = true, theme, onExpo
       return
     }
     const inView = state.entries.flatMap((e) => (e.kind === 'chain' ? [data.rows[e.row]!.index] : []))
-    onExport(inView).then(
+    onExport(inView, state.exportFormat).then(
       (text) => dispatch({type: 'message', text}),
       (error: Error) => dispatch({type: 'message', text: `export failed: ${error.message}`}),
     )
-  }, [state.exportRequest, onExport]) // eslint-disable-line react-hooks/exhaustive-deps -- export what is in view when asked
+  }, [state.exportRequest]) // eslint-disable-line react-hooks/exhaustive-deps -- export what is in view when asked
 
   useInput((input, key) => dispatch({type: 'key', input, key}))
 

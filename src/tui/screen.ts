@@ -1,7 +1,7 @@
 // The whole frame as data: TuiData + TuiState → the lines each component shows. Pure; App.tsx only lays
 // these out. Only the visible window of any list is built, so a frame costs the same for 19 chains or 100,000.
 
-import {type TuiState, bodyHeight, describeFilters} from './state.js'
+import {EXPORT_KEYS, type TuiState, bodyHeight, describeFilters} from './state.js'
 import {type Line, clipLine, toDetailLines, toFindingLine, toHeaderLines, toHelpLines, toListHeading, toListLines, toSkippedLines, type TuiData} from './view.js'
 
 export interface Screen {
@@ -16,8 +16,12 @@ export interface Screen {
   bodyHeight: number
 }
 
+/** `export as: [m]arkdown [j]son … Esc cancels`: each format with its key bracketed. */
+export const EXPORT_HINT = `export as: ${Object.entries(EXPORT_KEYS).map(([key, format]) => format.replace(key, `[${key}]`)).join(' ')}  Esc cancels`
+
 const HINTS: Record<TuiState['view'], string> = {
-  list: 'j/k move  Enter open  / search  v verdict  l severity  d dest  w workload  s sort  o group  Tab view  ? help  q quit',
+  // Fits 100 columns; ? lists what each filter key does.
+  list: 'j/k move  Enter open  / search  v/l/d/w filter  s sort  o group  e export  Tab view  ? help  q quit',
   detail: 'j/k scroll  PgUp/PgDn page  Esc back  ? help  q back',
   findings: 'j/k move  Enter its chains  Tab view  Esc back  ? help',
   skipped: 'j/k scroll  Tab view  Esc back  ? help',
@@ -36,7 +40,7 @@ export function toScreen(data: TuiData, s: TuiState): Screen {
       const lines = toListLines(data, s.entries, s.top, h, s.cursor, s.search, width)
       body = lines.map((l) => l.line)
       selected = lines.findIndex((l) => l.selected)
-      if (s.entries.length === 0) body = [[{text: data.rows.length === 0 ? '  no chains in the input' : '  no chain passes the filters (c clears them)', tone: 'muted'}]]
+      if (s.entries.length === 0) body = [[{text: s.built.rows > 0 ? '  no chain passes the filters (c clears them)' : data.progress.phase === 'complete' ? '  no chains in the input' : '  no chains yet: they show as their lines are read', tone: 'muted'}]]
       break
     }
     case 'detail':
@@ -58,7 +62,7 @@ export function toScreen(data: TuiData, s: TuiState): Screen {
       body = toHelpLines(width).slice(s.helpScroll, s.helpScroll + h)
       break
   }
-  const total = s.entries.filter((e) => e.kind === 'chain').length
+  const total = s.listed
   const pos = s.view === 'list' ? `${Math.min(s.cursor + 1, s.entries.length)}/${s.entries.length}` : s.view === 'findings' ? `${s.findingCursor + 1}/${data.findings.length}` : ''
   const filters = describeFilters(s.filters)
   const status: Line = [
@@ -66,9 +70,16 @@ export function toScreen(data: TuiData, s: TuiState): Screen {
     {text: `· ${total} of ${data.rows.length} chains · sort ${s.sort}${s.group === 'none' ? '' : ` · group ${s.group}`}`},
     {text: filters ? ` · filter ${filters}` : ''},
     {text: s.search ? ` · search "${s.search}" (n/N)` : ''},
-    {text: s.message ? ` · ${s.message}` : ''},
   ]
-  const hint: Line = s.prompt !== null ? [{text: '/', tone: 'accent'}, {text: `${s.prompt}█`}, {text: '  Enter keep  Esc cancel', tone: 'muted'}] : [{text: HINTS[s.view], tone: 'muted'}]
+  // The bottom line: what is being typed or chosen, else the last message (it has the whole width: an
+  // export names its file), else the keys of the view.
+  const hint: Line = s.exportPrompt
+    ? [{text: EXPORT_HINT, tone: 'accent'}]
+    : s.prompt !== null
+      ? [{text: '/', tone: 'accent'}, {text: `${s.prompt}█`}, {text: '  Enter keep  Esc cancel', tone: 'muted'}]
+      : s.message
+        ? [{text: s.message, tone: 'accent'}]
+        : [{text: HINTS[s.view], tone: 'muted'}]
   return {
     header: toHeaderLines(data, width),
     title: clipLine(title, width),

@@ -1,10 +1,13 @@
 // The TUI's state: one reducer over plain actions, pure, tested without ink (test/tui/state.test.ts).
 // The list's entries (filtered, sorted, grouped) live in the state and are recomputed only when a
-// filter, the sort or the grouping changes; moving the cursor is O(1), n/N is O(entries).
+// filter, the sort or the grouping changes; rows that arrive later (a live stream) are merged in by
+// `grow`, which keeps the selected chain selected. Moving the cursor is O(1), n/N is O(entries).
 
 import {SEVERITIES} from '../core/model.js'
+import type {ReportFormat} from '../report/index.js'
 import {
   type Filters,
+  type FindingRow,
   GROUP_KEYS,
   type GroupKey,
   HEADER_LINES,
@@ -14,6 +17,7 @@ import {
   type SortKey,
   type TuiData,
   matchesSearch,
+  mergeEntries,
   safe,
   selectEntries,
   toDetailLines,
@@ -24,6 +28,18 @@ import {
 export type ViewName = 'list' | 'detail' | 'findings' | 'skipped' | 'help'
 /** Tab cycles these; detail and help are entered and left. */
 export const TAB_VIEWS: readonly ViewName[] = ['list', 'findings', 'skipped']
+
+/** The export chooser's keys: a letter of each report format's name, bracketed in its hint. */
+export const EXPORT_KEYS: Readonly<Record<string, ReportFormat>> = {m: 'markdown', j: 'json', c: 'csv', h: 'html', u: 'junit', s: 'sarif'}
+
+/** What the entries were built from, so `grow` merges in only what came since. */
+export interface Built {
+  /** data.rows.length when the entries were last built or merged. */
+  rows: number
+  generation: number
+  /** data.findings then: the findings cursor follows its finding, not its index, when they reorder. */
+  findings: readonly FindingRow[]
+}
 
 export interface TuiState {
   view: ViewName
@@ -39,6 +55,15 @@ export interface TuiState {
   /** Text being typed after `/`; null when not typing. */
   prompt: string | null
   entries: ListEntry[]
+  /** Chain entries among them (the rest are group headers). */
+  listed: number
+  built: Built
+  /**
+   * Whether the user has moved the list's (the findings') cursor. Until then a live list stays at its
+   * top as rows arrive; after, the selection follows the chain (the finding) it is on.
+   */
+  listMoved: boolean
+  findingsMoved: boolean
   cursor: number
   top: number
   /** Detail: the data row shown, its scroll and its line count at the current width. */
@@ -52,8 +77,11 @@ export interface TuiState {
   /** One transient line for the status bar ("no match", "filter: …"). */
   message: string | null
   quit: boolean
-  /** Incremented by `e`: the App asks the shell to export when it changes. */
+  /** `e` asked for a report format: the next key picks one, Esc cancels. */
+  exportPrompt: boolean
+  /** Incremented when a format is picked: the App asks the shell to export when it changes. */
   exportRequest: number
+  exportFormat: ReportFormat
 }
 
 export type Action =
@@ -82,7 +110,12 @@ export type Action =
   | {type: 'search-commit'}
   | {type: 'search-cancel'}
   | {type: 'match'; by: 1 | -1}
-  | {type: 'export'}
+  /** `e`: open the format chooser. */
+  | {type: 'export-choose'}
+  | {type: 'export-cancel'}
+  | {type: 'export'; format: ReportFormat}
+  /** The data grew (a live stream) or its rows changed: merge in what came, keep the selection. */
+  | {type: 'grow'}
   /** A line for the status bar from outside the reducer (the export's outcome). */
   | {type: 'message'; text: string}
   /** A raw key: mapped with keyToAction against the state it arrives at, so fast typing is never misread. */
@@ -96,7 +129,21 @@ export function bodyHeight(rows: number): number {
   return Math.max(1, rows - CHROME_LINES)
 }
 
+const builtFrom = (data: TuiData): Built => ({rows: data.rows.length, generation: data.generation, findings: data.findings})
+
+/** Whether the data has rows, severities or findings the state's list was not built from: then `grow`. */
+export function isBehind(s: TuiState, data: TuiData): boolean {
+  return s.built.rows !== data.rows.length || s.built.generation !== data.generation || s.built.findings !== data.findings
+}
+
+function countChains(entries: readonly ListEntry[]): number {
+  let n = 0
+  for (const e of entries) if (e.kind === 'chain') n++
+  return n
+}
+
 export function initialState(data: TuiData, columns = 80, rows = 24): TuiState {
+  const entries = selectEntries(data, NO_FILTERS, 'time', 'none')
   return {
     view: 'list',
     back: 'list',
@@ -107,7 +154,11 @@ export function initialState(data: TuiData, columns = 80, rows = 24): TuiState {
     filters: NO_FILTERS,
     search: '',
     prompt: null,
-    entries: selectEntries(data, NO_FILTERS, 'time', 'none'),
+    entries,
+    listed: countChains(entries),
+    built: builtFrom(data),
+    listMoved: false,
+    findingsMoved: false,
     cursor: 0,
     top: 0,
     detailRow: -1,
@@ -119,7 +170,9 @@ export function initialState(data: TuiData, columns = 80, rows = 24): TuiState {
     helpScroll: 0,
     message: null,
     quit: false,
+    exportPrompt: false,
     exportRequest: 0,
+    exportFormat: 'markdown',
   }
 }
 
@@ -160,10 +213,10 @@ export function describeFilters(f: Filters): string | null {
   return parts.length ? parts.join(' ') : null
 }
 
-/** Recomputes the entries and keeps the selected chain selected when it is still listed. */
+/** Recomputes the entries and keeps the selected chain selected when it is still listed (and was chosen). */
 function relist(data: TuiData, s: TuiState, patch: Partial<TuiState>): TuiState {
   const next = {...s, ...patch}
-  const selected = selectedRow(s)
+  const selected = s.listMoved ? selectedRow(s) : null
   const entries = selectEntries(data, next.filters, next.sort, next.group)
   let to = 0
   if (selected !== null) {
@@ -171,7 +224,42 @@ function relist(data: TuiData, s: TuiState, patch: Partial<TuiState>): TuiState 
     if (at !== -1) to = at
   }
   const h = bodyHeight(next.rows)
-  return {...next, entries, ...scrollTo(to, to - Math.floor(h / 2), entries.length, h)}
+  return {...next, entries, listed: countChains(entries), built: builtFrom(data), ...scrollTo(to, to - Math.floor(h / 2), entries.length, h)}
+}
+
+/** Where the entry `e` (from an older list) is in `entries`: the same chain, or the same group header. */
+function findEntry(entries: readonly ListEntry[], e: ListEntry | undefined): number {
+  if (!e) return -1
+  if (e.kind === 'chain') return entries.findIndex((x) => x.kind === 'chain' && x.row === e.row)
+  return entries.findIndex((x) => x.kind === 'group' && x.label === e.label)
+}
+
+/**
+ * New rows merged into the list (a live stream). Once the user has moved, the selected chain stays
+ * selected and on the same screen line, whatever sorted in above it; before, the list stays at its top.
+ * The findings cursor does the same with its finding. The detail view is re-measured, since a finding of
+ * its chain may have become known.
+ */
+function grow(data: TuiData, s: TuiState): TuiState {
+  if (data.generation !== s.built.generation) return relist(data, s, {})
+  const h = bodyHeight(s.rows)
+  let next: TuiState = s
+  if (data.rows.length > s.built.rows) {
+    const entries = mergeEntries(data, s.entries, s.built.rows, s.filters, s.sort, s.group)
+    const at = s.listMoved ? findEntry(entries, s.entries[s.cursor]) : 0
+    const to = at === -1 ? s.cursor : at
+    const listed = s.group === 'none' ? entries.length : countChains(entries)
+    next = {...s, entries, listed, ...scrollTo(to, to - (s.cursor - s.top), entries.length, h)}
+  }
+  if (data.findings !== s.built.findings) {
+    const id = s.built.findings[s.findingCursor]?.id
+    const at = !s.findingsMoved ? 0 : id === undefined ? -1 : data.findings.findIndex((f) => f.id === id)
+    const to = at === -1 ? s.findingCursor : at
+    const f = scrollTo(to, to - (s.findingCursor - s.findingTop), data.findings.length, h)
+    next = {...next, findingCursor: f.cursor, findingTop: f.top}
+  }
+  if (next.view === 'detail' && next.detailRow >= 0) next = {...next, detailLength: toDetailLines(data, next.detailRow, next.columns).length}
+  return {...next, built: builtFrom(data)}
 }
 
 /** Moves the list cursor to the next (by 1) or previous (by -1) entry matching the search, wrapping. */
@@ -192,15 +280,16 @@ function countMatches(data: TuiData, s: TuiState): number {
   return n
 }
 
-/** Moves whatever the current view scrolls. */
-function moveIn(data: TuiData, s: TuiState, to: (cur: number, length: number, h: number) => number): TuiState {
-  const h = bodyHeight(s.rows)
+/** Moves whatever the current view scrolls; a move clears the last message, and the key hint shows again. */
+function moveIn(data: TuiData, before: TuiState, to: (cur: number, length: number, h: number) => number): TuiState {
+  const h = bodyHeight(before.rows)
+  const s = before.message === null ? before : {...before, message: null}
   switch (s.view) {
     case 'list':
-      return {...s, ...scrollTo(to(s.cursor, s.entries.length, h), s.top, s.entries.length, h), message: null}
+      return {...s, ...scrollTo(to(s.cursor, s.entries.length, h), s.top, s.entries.length, h), listMoved: true}
     case 'findings': {
       const r = scrollTo(to(s.findingCursor, data.findings.length, h), s.findingTop, data.findings.length, h)
-      return {...s, findingCursor: r.cursor, findingTop: r.top}
+      return {...s, findingCursor: r.cursor, findingTop: r.top, findingsMoved: true}
     }
     case 'detail':
       return {...s, detailScroll: clamp(to(s.detailScroll, s.detailLength, h), 0, Math.max(0, s.detailLength - h))}
@@ -249,7 +338,7 @@ export function reduce(data: TuiData, s: TuiState, a: Action): TuiState {
           const filters = s.group === 'destination' ? {...s.filters, destination: e.label} : {...s.filters, workload: e.label}
           return relist(data, {...s, message: `filter: ${s.group}=${e.label}`}, {filters})
         }
-        return openDetail(data, s, e.row)
+        return openDetail(data, {...s, listMoved: true}, e.row)
       }
       if (s.view === 'findings') {
         const f = data.findings[s.findingCursor]
@@ -313,10 +402,16 @@ export function reduce(data: TuiData, s: TuiState, a: Action): TuiState {
       const at = findMatch(data, next, s.cursor - 1, 1)
       if (at === null) return {...next, message: `no match for ${next.search}`}
       const h = bodyHeight(s.rows)
-      return {...next, ...scrollTo(at, s.top, s.entries.length, h), message: ((n) => `${n} match${n === 1 ? '' : 'es'}`)(countMatches(data, next))}
+      return {...next, ...scrollTo(at, s.top, s.entries.length, h), listMoved: true, message: ((n) => `${n} match${n === 1 ? '' : 'es'}`)(countMatches(data, next))}
     }
+    case 'export-choose':
+      return {...s, exportPrompt: true, message: null}
+    case 'export-cancel':
+      return {...s, exportPrompt: false, message: 'export cancelled'}
     case 'export':
-      return {...s, exportRequest: s.exportRequest + 1, message: 'exporting…'}
+      return {...s, exportPrompt: false, exportRequest: s.exportRequest + 1, exportFormat: a.format, message: `exporting ${a.format}…`}
+    case 'grow':
+      return grow(data, s)
     case 'message':
       return {...s, message: safe(a.text, 300)}
     case 'match': {
@@ -324,7 +419,7 @@ export function reduce(data: TuiData, s: TuiState, a: Action): TuiState {
       if (s.search === '') return {...s, message: 'no search: press / first'}
       const at = findMatch(data, s, s.cursor, a.by)
       if (at === null) return {...s, message: `no match for ${s.search}`}
-      return {...s, ...scrollTo(at, s.top, s.entries.length, bodyHeight(s.rows)), message: null}
+      return {...s, ...scrollTo(at, s.top, s.entries.length, bodyHeight(s.rows)), listMoved: true, message: null}
     }
   }
 }
@@ -348,6 +443,11 @@ export interface KeyInfo {
 }
 
 export function keyToAction(input: string, key: KeyInfo, s: TuiState): Action | null {
+  if (s.exportPrompt) {
+    if (key.escape) return {type: 'export-cancel'}
+    if (key.ctrl || key.meta || !Object.hasOwn(EXPORT_KEYS, input)) return null
+    return {type: 'export', format: EXPORT_KEYS[input]!}
+  }
   if (s.prompt !== null) {
     if (key.return) return {type: 'search-commit'}
     if (key.escape) return {type: 'search-cancel'}
@@ -403,7 +503,7 @@ export function keyToAction(input: string, key: KeyInfo, s: TuiState): Action | 
     case 'o':
       return {type: 'group'}
     case 'e':
-      return {type: 'export'}
+      return {type: 'export-choose'}
     default:
       return null
   }

@@ -1,6 +1,6 @@
-// Pure view-model of the TUI: an AnalysisResult becomes TuiData once (every log-derived string scrubbed
-// with scrub(s, true) and cut to a bound), and TuiData plus the state become lines of toned segments
-// for the components. Nothing here knows ink; nothing in the components knows the analysis.
+// Pure view-model of the TUI: chains become TuiData as they arrive, each once (every log-derived string
+// scrubbed with scrub(s, true) and cut to a bound), and TuiData plus the state become lines of toned
+// segments for the components. Nothing here knows ink; nothing in the components knows the analysis.
 
 import type {AnalysisResult, Confidence, RequestChain, Severity, Verdict} from '../core/model.js'
 import {SEVERITIES, VERDICTS} from '../core/model.js'
@@ -25,7 +25,7 @@ export interface Segment {
 export type Line = Segment[]
 
 export interface ChainRow {
-  /** Index into result.chains. */
+  /** Index into TuiData.chains. */
   index: number
   startMs: number
   time: string
@@ -59,11 +59,37 @@ export interface SkippedRow {
   first: string
 }
 
+/** Where reading stands, for the header: still reading, following inputs that may never end, or done. */
+export interface InputProgress {
+  phase: 'reading' | 'following' | 'complete'
+  /** Inputs still open: files, and whether stdin is one of them (follow mode's "following 2 files"). */
+  openFiles: number
+  openStdin: boolean
+  /** Lines read per second over the last few seconds; null before there is a measure. */
+  linesPerSecond: number | null
+}
+export const INPUT_COMPLETE: InputProgress = {phase: 'complete', openFiles: 0, openStdin: false, linesPerSecond: null}
+
+/** What the header counts of the chains listed: kept with the rows, so it is live whatever the result says. */
+export interface ChainCounts {
+  byVerdict: Partial<Record<Verdict, number>>
+  egress: number
+  proven: number
+}
+
 export interface TuiData {
+  /** Accounting, findings and options: the whole result, or in a live view the latest snapshot of it. */
   result: AnalysisResult
+  /** Every chain listed, in arrival order; ChainRow.index points here. */
+  chains: readonly RequestChain[]
   inputs: string[]
   notes: string[]
+  /** One row per chain. In a live view the array only grows: a row keeps its index for the whole run. */
   rows: ChainRow[]
+  /** Bumped when rows already listed changed (their findings' severities became known): the list is rebuilt. */
+  generation: number
+  counts: ChainCounts
+  progress: InputProgress
   findings: FindingRow[]
   skipped: SkippedRow[]
   /** Verdicts present, in the table's order: what the verdict filter cycles through. */
@@ -97,55 +123,166 @@ export function sourceOf(c: RequestChain): string {
   return c.source.workload ?? c.source.pod ?? c.source.ip ?? '?'
 }
 
-/** Builds the TUI's data once per result: O(chains), every string scrubbed and bounded. */
-export function toTuiData(result: AnalysisResult, inputs: string[] = [], notes: string[] = [], rawLine: RawLookup = NO_RAW): TuiData {
-  const severityOf = new Map<string, Severity>()
-  for (const f of result.findings) severityOf.set(f.id, f.severity)
-  const rows: ChainRow[] = result.chains.map((c, index) => {
-    let mask = 0
-    for (const id of c.findings) {
-      const s = severityOf.get(id)
-      if (s) mask |= 1 << SEVERITIES.indexOf(s)
-    }
-    const source = safe(sourceOf(c), 120)
-    const destination = safe(c.destination.key, 200)
-    const request = safe(requestOf(c), 200)
-    return {
-      index,
-      startMs: c.startMs ?? Number.POSITIVE_INFINITY,
-      time: formatTime(c.startMs),
-      source,
-      destination,
-      request,
-      verdict: c.verdict,
-      confidence: c.confidence,
-      findings: c.findings.length,
-      severityMask: mask,
-      findingIds: c.findings,
-      haystack: `${safe(c.id, 200)} ${source} ${destination} ${request} ${c.verdict} ${c.rule}`.toLowerCase(),
-    }
-  })
-  const findings: FindingRow[] = [...result.findings]
+/** Bits of SEVERITIES for a chain's findings; `known` is false when one of them is not in `severityOf` yet. */
+function severityMaskOf(ids: readonly string[], severityOf: ReadonlyMap<string, Severity>): {mask: number; known: boolean} {
+  let mask = 0
+  let known = true
+  for (const id of ids) {
+    const s = severityOf.get(id)
+    if (s) mask |= 1 << SEVERITIES.indexOf(s)
+    else known = false
+  }
+  return {mask, known}
+}
+
+/** One chain as a list row: every string scrubbed and bounded, the search text lower-cased once. */
+export function toChainRow(c: RequestChain, index: number, severityMask: number): ChainRow {
+  const source = safe(sourceOf(c), 120)
+  const destination = safe(c.destination.key, 200)
+  const request = safe(requestOf(c), 200)
+  return {
+    index,
+    startMs: c.startMs ?? Number.POSITIVE_INFINITY,
+    time: formatTime(c.startMs),
+    source,
+    destination,
+    request,
+    verdict: c.verdict,
+    confidence: c.confidence,
+    findings: c.findings.length,
+    severityMask,
+    findingIds: c.findings,
+    haystack: `${safe(c.id, 200)} ${source} ${destination} ${request} ${c.verdict} ${c.rule}`.toLowerCase(),
+  }
+}
+
+function toFindingRows(result: AnalysisResult): FindingRow[] {
+  return [...result.findings]
     .sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || b.count - a.count)
     .map((f) => ({id: f.id, severity: f.severity, kind: f.kind, title: safe(f.title), count: f.count, destination: safe(f.destination, 200), source: safe(f.source, 120)}))
+}
+
+function toSkippedRows(result: AnalysisResult): SkippedRow[] {
   const acc = result.accounting
-  const skipped: SkippedRow[] = (Object.entries(acc.skippedByReason) as [SkipReason, number][]).map(([reason, count]) => ({
+  return (Object.entries(acc.skippedByReason) as [SkipReason, number][]).map(([reason, count]) => ({
     reason,
     count,
     first: safe((acc.firstSkipped[reason] ?? []).join(', ')),
   }))
-  const present = new Set(result.chains.map((c) => c.verdict))
-  return {
-    result,
-    inputs: inputs.map((s) => safe(s, 200)),
-    notes: notes.map((s) => safe(s)),
-    rows,
-    findings,
-    skipped,
-    verdicts: VERDICTS.filter((v) => present.has(v)),
-    severities: SEVERITIES.filter((s) => result.findings.some((f) => f.severity === s)),
-    rawLine,
+}
+
+/**
+ * Builds the TUI's data as chains arrive (a live stream) or all at once: each chain becomes a row once,
+ * when data() is next asked for, so an update costs what arrived since the last, not the whole run.
+ * data() gives a new TuiData each time; its rows and chains arrays are shared and only ever appended to.
+ *
+ * @example
+ * const b = new TuiDataBuilder(analyzer.snapshot(), ['gateway.log'])
+ * b.append(chains)                 // as they complete
+ * b.setResult(analyzer.snapshot()) // accounting and findings so far
+ * rerender(b.data())               // at most a few times a second
+ */
+export class TuiDataBuilder {
+  private readonly chains: RequestChain[] = []
+  private readonly rows: ChainRow[] = []
+  private readonly counts: ChainCounts = {byVerdict: {}, egress: 0, proven: 0}
+  private readonly severityOf = new Map<string, Severity>()
+  /** Rows with a finding whose severity was not known when they were built (no snapshot had it yet). */
+  private unresolved: number[] = []
+  private generation = 0
+  private result!: AnalysisResult
+  private findings: FindingRow[] = []
+  private skipped: SkippedRow[] = []
+  private progress: InputProgress = INPUT_COMPLETE
+  private readonly inputs: string[]
+  private notes: string[]
+
+  constructor(result: AnalysisResult, inputs: readonly string[] = [], notes: readonly string[] = [], private readonly rawLine: RawLookup = NO_RAW) {
+    this.inputs = inputs.map((s) => safe(s, 200))
+    this.notes = notes.map((s) => safe(s))
+    this.setResult(result)
   }
+
+  get chainCount(): number {
+    return this.chains.length
+  }
+
+  /** Chains as they complete; they become rows at the next data(). */
+  append(chains: readonly RequestChain[]): void {
+    for (const c of chains) this.chains.push(c)
+  }
+
+  /** The latest accounting and findings (a snapshot, or the final result). */
+  setResult(result: AnalysisResult): void {
+    this.result = result
+    for (const f of result.findings) this.severityOf.set(f.id, f.severity)
+    this.findings = toFindingRows(result)
+    this.skipped = toSkippedRows(result)
+    if (this.unresolved.length > 0) this.resolveSeverities()
+  }
+
+  setProgress(progress: InputProgress): void {
+    this.progress = progress
+  }
+
+  setNotes(notes: readonly string[]): void {
+    this.notes = notes.map((s) => safe(s))
+  }
+
+  data(): TuiData {
+    for (let i = this.rows.length; i < this.chains.length; i++) this.addRow(this.chains[i]!, i)
+    const byVerdict = {...this.counts.byVerdict}
+    return {
+      result: this.result,
+      chains: this.chains,
+      inputs: this.inputs,
+      notes: this.notes,
+      rows: this.rows,
+      generation: this.generation,
+      counts: {...this.counts, byVerdict},
+      progress: this.progress,
+      findings: this.findings,
+      skipped: this.skipped,
+      verdicts: VERDICTS.filter((v) => byVerdict[v]),
+      severities: SEVERITIES.filter((s) => this.findings.some((f) => f.severity === s)),
+      rawLine: this.rawLine,
+    }
+  }
+
+  private addRow(c: RequestChain, index: number): void {
+    const {mask, known} = severityMaskOf(c.findings, this.severityOf)
+    if (!known) this.unresolved.push(index)
+    this.rows.push(toChainRow(c, index, mask))
+    this.counts.byVerdict[c.verdict] = (this.counts.byVerdict[c.verdict] ?? 0) + 1
+    if (c.scope === 'egress') {
+      this.counts.egress++
+      if (c.strength === 'proven') this.counts.proven++
+    }
+  }
+
+  /** Rows built before their findings were known get their severities now; the list is rebuilt once. */
+  private resolveSeverities(): void {
+    const still: number[] = []
+    let changed = false
+    for (const i of this.unresolved) {
+      const row = this.rows[i]!
+      const {mask, known} = severityMaskOf(row.findingIds, this.severityOf)
+      if (!known) still.push(i)
+      if (mask !== row.severityMask) {
+        this.rows[i] = {...row, severityMask: mask}
+        changed = true
+      }
+    }
+    this.unresolved = still
+    if (changed) this.generation++
+  }
+}
+
+/** Builds the TUI's data for a finished result: O(chains), every string scrubbed and bounded. */
+export function toTuiData(result: AnalysisResult, inputs: string[] = [], notes: string[] = [], rawLine: RawLookup = NO_RAW): TuiData {
+  const builder = new TuiDataBuilder(result, inputs, notes, rawLine)
+  builder.append(result.chains)
+  return builder.data()
 }
 
 // ---- the list: filters, sort, group -----------------------------------------------------------------
@@ -183,33 +320,119 @@ export function passes(row: ChainRow, f: Filters): boolean {
   return true
 }
 
+type RowOrder = (a: number, b: number) => number
+
+/** The list's order: by group key first (groups sorted by name), then by the sort key, then arrival. */
+function orderOf(data: TuiData, sort: SortKey, group: GroupKey): RowOrder {
+  const R = data.rows
+  const byTime: RowOrder = (a, b) => R[a]!.startMs - R[b]!.startMs || a - b
+  const within: RowOrder =
+    sort === 'time'
+      ? byTime
+      : sort === 'destination'
+        ? (a, b) => (R[a]!.destination < R[b]!.destination ? -1 : R[a]!.destination > R[b]!.destination ? 1 : byTime(a, b))
+        : (a, b) => VERDICTS.indexOf(R[a]!.verdict) - VERDICTS.indexOf(R[b]!.verdict) || byTime(a, b)
+  if (group === 'none') return within
+  const keyOf = (i: number) => (group === 'destination' ? R[i]!.destination : R[i]!.source)
+  return (a, b) => {
+    const ka = keyOf(a)
+    const kb = keyOf(b)
+    return ka < kb ? -1 : ka > kb ? 1 : within(a, b)
+  }
+}
+
+type ChainEntry = Extract<ListEntry, {kind: 'chain'}>
+
+/** Chain entries in list order, with a header row (label, count) before each group's first chain. */
+function withGroupHeaders(data: TuiData, chains: ChainEntry[], group: GroupKey): ListEntry[] {
+  if (group === 'none') return chains
+  const keyOf = (e: ChainEntry) => (group === 'destination' ? data.rows[e.row]!.destination : data.rows[e.row]!.source)
+  const out: ListEntry[] = []
+  for (let i = 0; i < chains.length; ) {
+    const label = keyOf(chains[i]!)
+    let j = i
+    while (j < chains.length && keyOf(chains[j]!) === label) j++
+    out.push({kind: 'group', label, count: j - i})
+    for (let k = i; k < j; k++) out.push(chains[k]!)
+    i = j
+  }
+  return out
+}
+
 /** The list's entries: filtered rows, sorted, with a header row before each group. O(n log n). */
 export function selectEntries(data: TuiData, filters: Filters, sort: SortKey, group: GroupKey): ListEntry[] {
   const rows: number[] = []
   for (let i = 0; i < data.rows.length; i++) if (passes(data.rows[i]!, filters)) rows.push(i)
-  const R = data.rows
-  const byTime = (a: number, b: number) => R[a]!.startMs - R[b]!.startMs || a - b
-  const cmp =
-    sort === 'time'
-      ? byTime
-      : sort === 'destination'
-        ? (a: number, b: number) => (R[a]!.destination < R[b]!.destination ? -1 : R[a]!.destination > R[b]!.destination ? 1 : byTime(a, b))
-        : (a: number, b: number) => VERDICTS.indexOf(R[a]!.verdict) - VERDICTS.indexOf(R[b]!.verdict) || byTime(a, b)
-  rows.sort(cmp)
-  if (group === 'none') return rows.map((row) => ({kind: 'chain', row}))
-  const keyOf = (i: number) => (group === 'destination' ? R[i]!.destination : R[i]!.source)
-  const groups = new Map<string, number[]>()
-  for (const i of rows) {
-    const k = keyOf(i)
-    let g = groups.get(k)
-    if (!g) groups.set(k, (g = []))
-    g.push(i)
+  rows.sort(orderOf(data, sort, group))
+  return withGroupHeaders(data, rows.map((row) => ({kind: 'chain', row})), group)
+}
+
+/**
+ * Appends to `out` the chain entries old[from, to) and the rows `added[j0, j1)` (sorted) in list order,
+ * keeping the old entry objects: each new row finds its place by binary search, the search starting where
+ * the last one ended, so the cost is the copy plus O(new · log old) comparisons.
+ */
+function mergeInto(out: ListEntry[], old: readonly ListEntry[], from: number, to: number, added: readonly number[], j0: number, j1: number, order: RowOrder): void {
+  let copied = from
+  for (let j = j0; j < j1; j++) {
+    const row = added[j]!
+    let lo = copied
+    let hi = to
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (order((old[mid] as ChainEntry).row, row) < 0) lo = mid + 1
+      else hi = mid
+    }
+    while (copied < lo) out.push(old[copied++]!)
+    out.push({kind: 'chain', row})
+  }
+  while (copied < to) out.push(old[copied++]!)
+}
+
+/**
+ * The entries with rows `from`… (new since they were built) merged in, as selectEntries would list them
+ * (same filters, sort and grouping); the existing entry objects are kept, and a group's header is made
+ * anew only when its group grew. Only the new rows are filtered and sorted, so an update costs a copy of
+ * the list plus O(new · log entries) comparisons, not a re-sort: a few ms for a million chains.
+ */
+export function mergeEntries(data: TuiData, entries: readonly ListEntry[], from: number, filters: Filters, sort: SortKey, group: GroupKey): ListEntry[] {
+  const added: number[] = []
+  for (let i = from; i < data.rows.length; i++) if (passes(data.rows[i]!, filters)) added.push(i)
+  if (added.length === 0) return entries as ListEntry[]
+  const order = orderOf(data, sort, group)
+  added.sort(order)
+  if (group === 'none') {
+    // A live stream in time order: the new rows mostly come after the last, and the list is one copy.
+    const last = entries[entries.length - 1] as ChainEntry | undefined
+    if (last === undefined || order(last.row, added[0]!) < 0) return entries.concat(added.map((row): ListEntry => ({kind: 'chain', row})))
+    const out: ListEntry[] = []
+    mergeInto(out, entries, 0, entries.length, added, 0, added.length, order)
+    return out
   }
   const out: ListEntry[] = []
-  for (const k of [...groups.keys()].sort()) {
-    const g = groups.get(k)!
-    out.push({kind: 'group', label: k, count: g.length})
-    for (const row of g) out.push({kind: 'chain', row})
+  // Group by group, in label order: an old group without new rows is copied as it is; new rows join their
+  // group (a new header with the new count) or make a new one.
+  const keyOf = (row: number) => (group === 'destination' ? data.rows[row]!.destination : data.rows[row]!.source)
+  let i = 0
+  let j = 0
+  while (i < entries.length || j < added.length) {
+    const header = entries[i] as Extract<ListEntry, {kind: 'group'}> | undefined
+    const key = j < added.length ? keyOf(added[j]!) : undefined
+    if (header !== undefined && (key === undefined || header.label < key)) {
+      for (let end = i + 1 + header.count; i < end; i++) out.push(entries[i]!)
+      continue
+    }
+    let j1 = j + 1
+    while (j1 < added.length && keyOf(added[j1]!) === key) j1++
+    if (header === undefined || key! < header.label) {
+      out.push({kind: 'group', label: key!, count: j1 - j})
+      for (; j < j1; j++) out.push({kind: 'chain', row: added[j]!})
+    } else {
+      out.push({kind: 'group', label: header.label, count: header.count + j1 - j})
+      mergeInto(out, entries, i + 1, i + 1 + header.count, added, j, j1, order)
+      i += 1 + header.count
+      j = j1
+    }
   }
   return out
 }
@@ -313,27 +536,40 @@ function lowestBit(mask: number): number {
 
 export const HEADER_LINES = 4
 
-/** Four lines: inputs; accounting and chains; findings per severity; verdict counts (clipped). */
+/** Whether input is still coming, in words: `reading… 120 lines/s`, `following 2 files and stdin · 120 lines/s`, `complete`. */
+export function describeProgress(p: InputProgress): string {
+  if (p.phase === 'complete') return 'complete'
+  const rate = p.linesPerSecond === null ? '' : `${Math.round(p.linesPerSecond)} lines/s`
+  if (p.phase === 'reading') return rate ? `reading… ${rate}` : 'reading…'
+  const files = p.openFiles > 0 ? `${p.openFiles} file${p.openFiles === 1 ? '' : 's'}` : ''
+  const open = files && p.openStdin ? `${files} and stdin` : files || (p.openStdin ? 'stdin' : 'no input')
+  return rate ? `following ${open} · ${rate}` : `following ${open}`
+}
+
+/** Four lines: inputs and progress; accounting and chains; findings per severity; verdict counts (clipped). */
 export function toHeaderLines(data: TuiData, width: number): Line[] {
   const r = data.result
   const a = r.accounting
-  const inputs = data.inputs.length ? data.inputs.join(', ') : 'stdin'
+  const title = 'egress-audit tui '
+  const progress = `  ${describeProgress(data.progress)}`
+  // The progress stays in view: the list of inputs gives way first.
+  const inputs = fit(data.inputs.length ? data.inputs.join(', ') : 'stdin', Math.max(1, width - title.length - progress.length)).trimEnd()
   const sev: Line = [{text: 'findings: '}]
   for (const s of SEVERITIES) {
-    const n = r.findings.filter((f) => f.severity === s).length
+    const n = data.findings.filter((f) => f.severity === s).length
     sev.push({text: `${n} ${s}`, tone: n > 0 ? SEVERITY_TONE[s] : 'muted'}, {text: '  '})
   }
-  sev.push({text: `· proven ${r.totals.proven}/${r.totals.egress} egress`, tone: 'muted'})
+  sev.push({text: `· proven ${data.counts.proven}/${data.counts.egress} egress`, tone: 'muted'})
   const verdicts: Line = []
   for (const v of VERDICTS) {
-    const n = r.totals.byVerdict[v]
+    const n = data.counts.byVerdict[v]
     if (n) verdicts.push({text: `${v} ${n}`, tone: VERDICT_TONE[v]}, {text: '  '})
   }
   return [
-    clipLine([{text: 'egress-audit tui ', tone: 'heading'}, {text: inputs, tone: 'muted'}], width),
-    clipLine([{text: `${a.linesRead} lines read, ${a.parsed} parsed, `}, {text: `${a.skipped} skipped`, tone: a.skipped > 0 ? 'warn' : undefined}, {text: ` · ${r.totals.chains} chains · ${r.totals.headerSetsJoined}/${r.totals.headerSets} header sets joined`}], width),
+    clipLine([{text: title, tone: 'heading'}, {text: inputs, tone: 'muted'}, {text: progress, tone: data.progress.phase === 'complete' ? 'ok' : 'accent'}], width),
+    clipLine([{text: `${a.linesRead} lines read, ${a.parsed} parsed, `}, {text: `${a.skipped} skipped`, tone: a.skipped > 0 ? 'warn' : undefined}, {text: ` · ${data.rows.length} chains · ${r.totals.headerSetsJoined}/${r.totals.headerSets} header sets joined`}], width),
     clipLine(sev, width),
-    clipLine(verdicts.length ? verdicts : [{text: 'no chains', tone: 'muted'}], width),
+    clipLine(verdicts.length ? verdicts : [{text: data.progress.phase === 'complete' ? 'no chains' : 'no chains yet', tone: 'muted'}], width),
   ]
 }
 
@@ -402,7 +638,7 @@ const HOP_FIELDS = [
 export function toDetailLines(data: TuiData, rowIndex: number, width: number): Line[] {
   const row = data.rows[rowIndex]
   if (!row) return [[{text: 'no chain selected', tone: 'muted'}]]
-  const c = data.result.chains[row.index]!
+  const c = data.chains[row.index]!
   const out: Line[] = []
   const add = (line: Line) => out.push(...wrapLine(line, width))
   const kv = (k: string, v: string, tone?: Tone) => add([{text: `    ${k}: `, tone: 'muted'}, {text: v, tone}])
@@ -525,7 +761,7 @@ export const HELP: readonly [string, string][] = [
   ['c', 'clear every filter and the search'],
   ['s', 'sort by time, destination, verdict (cycles)'],
   ['o', 'group by none, destination, source workload (cycles)'],
-  ['e', 'export the whole analysis as a markdown report in the current directory'],
+  ['e', 'export the chains in view as a report (markdown, json, csv, html, junit, sarif) in the current directory'],
   ['?', 'this help'],
 ]
 

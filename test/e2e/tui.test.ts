@@ -1,7 +1,9 @@
 import {spawnSync} from 'node:child_process'
-import {existsSync} from 'node:fs'
+import {createHash} from 'node:crypto'
+import {existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import {join} from 'node:path'
-import {afterEach, describe, expect, test} from 'vitest'
+import {afterEach, describe, expect, onTestFinished, test} from 'vitest'
 
 // Runs the built CLI (npm run build first, as `npm test` does) inside a real terminal: tmux.
 const ROOT = join(import.meta.dirname, '../..')
@@ -19,11 +21,11 @@ afterEach(() => {
   for (const s of sessions.splice(0)) tmux(s, 'kill-server')
 })
 
-/** Starts `command` in a detached 100x30 tmux session; the shell stays after it ends, to show its exit. */
-function start(command: string): string {
+/** Starts `command` in a detached 100x30 tmux session (in `cwd`); the shell stays after it ends, to show its exit. */
+function start(command: string, cwd = ROOT): string {
   const name = `egress-audit-tui-${process.pid}-${started++}`
   sessions.push(name)
-  const r = tmux(name, '-f', '/dev/null', 'new-session', '-d', '-s', name, '-x', '100', '-y', '30', '-c', ROOT, `${command}; echo "EXITED $?"; sleep 60`)
+  const r = tmux(name, '-f', '/dev/null', 'new-session', '-d', '-s', name, '-x', '100', '-y', '30', '-c', cwd, `${command}; echo "EXITED $?"; sleep 60`)
   expect(r.status, r.stderr).toBe(0)
   return name
 }
@@ -96,5 +98,98 @@ describe.skipIf(!haveTmux)('egress-audit tui in a terminal', () => {
     const screen = await screenUntil(plain, (x) => x.includes('LIST 1/19'), 15_000, true)
     // eslint-disable-next-line no-control-regex
     expect(screen).not.toMatch(/\x1b\[(3[0-7]|9[0-7]|38;)/)
+  })
+})
+
+/**
+ * A slow log writer for a live pipe: writes the first `first` lines of a log, waits until the file `go`
+ * exists, writes the rest, then keeps the pipe open until the file `end` exists. The test steers it by
+ * creating those files, so it waits on what the screen shows, never on time.
+ */
+const WRITER = `
+const fs = require('node:fs')
+const [log, first, go, end] = process.argv.slice(2)
+const lines = fs.readFileSync(log, 'utf8').split('\\n').filter(Boolean)
+const when = (path, then) => { const t = setInterval(() => { if (fs.existsSync(path)) { clearInterval(t); then() } }, 20) }
+process.stdout.write(lines.slice(0, Number(first)).join('\\n') + '\\n')
+when(go, () => { process.stdout.write(lines.slice(Number(first)).join('\\n') + '\\n'); when(end, () => process.exit(0)) })
+`
+
+/** The writer script and its two trigger files, in a fresh directory; it ends with the test, whatever happens. */
+function slowWriter(): {command: string; go: () => void; end: () => void} {
+  const dir = mkdtempSync(join(tmpdir(), 'egress-audit-tui-pipe-'))
+  writeFileSync(join(dir, 'writer.cjs'), WRITER)
+  onTestFinished(() => writeFileSync(join(dir, 'end'), ''))
+  return {
+    command: `node ${join(dir, 'writer.cjs')} fixtures/demo/gateway.log 4 ${join(dir, 'go')} ${join(dir, 'end')}`,
+    go: () => writeFileSync(join(dir, 'go'), ''),
+    end: () => writeFileSync(join(dir, 'end'), ''),
+  }
+}
+
+describe.skipIf(!haveTmux)('egress-audit tui on a live stream', () => {
+  test('tui -f -: chains show while the pipe is open, more as lines come; q quits while it is still open', async () => {
+    const w = slowWriter()
+    const s = start(`${w.command} | node bin/run.js tui -f -`)
+    // The gateway's lines are years old: each batch's chains are released as soon as the pipe goes quiet.
+    const first = await screenUntil(s, (x) => x.includes('LIST 1/4 · 4 of 4 chains'))
+    expect(first).toContain('egress-audit tui -  following stdin')
+    keys(s, 'G') // the last of the first four: the selection stays on it while the rest arrive
+    await screenUntil(s, (x) => x.includes('LIST 4/4'))
+    w.go()
+    const all = await screenUntil(s, (x) => x.includes('LIST 4/9 · 9 of 9 chains'))
+    expect(all).toContain('following stdin') // the writer still holds the pipe open
+    expect(all).toMatch(/gateway-mtls-plaintext/)
+    keys(s, 'q')
+    // The TUI is gone while the writer still holds the pipe (the shell waits for both to exit).
+    await screenUntil(s, (x) => !x.includes('LIST'))
+    w.end()
+    expect(await screenUntil(s, (x) => x.includes('EXITED'))).toContain('EXITED 0')
+  })
+
+  test('tui - on a pipe: the TUI shows at once, reading…, and says complete when the pipe ends', async () => {
+    const w = slowWriter()
+    const s = start(`${w.command} | node bin/run.js tui -`)
+    // Without -f, a gateway line without its sidecar line waits for it until the input ends.
+    await screenUntil(s, (x) => x.includes('egress-audit tui -  reading…') && x.includes('LIST'))
+    w.go()
+    w.end()
+    const done = await screenUntil(s, (x) => x.includes('LIST 1/9 · 9 of 9 chains') && x.includes('complete'))
+    expect(done).toContain('9 lines read, 9 parsed, 0 skipped · 9 chains')
+    // The writer, a node process on this terminal, reset the terminal's modes as it exited: keys still work.
+    keys(s, 'j')
+    await screenUntil(s, (x) => x.includes('LIST 2/9'))
+    keys(s, 'q')
+    expect(await screenUntil(s, (x) => x.includes('EXITED'))).toContain('EXITED 0')
+  })
+})
+
+describe.skipIf(!haveTmux)('e exports the view', () => {
+  test('json and sarif: files that parse, holding the chains in view, with the scope of the inputs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'egress-audit-tui-export-'))
+    const fixture = (f: string) => join(ROOT, 'fixtures/demo', f)
+    const s = start(`node ${join(ROOT, 'bin/run.js')} tui ${fixture('sidecar.log')} ${fixture('gateway.log')} --headers ${fixture('headers.json')}`, dir)
+    await screenUntil(s, (x) => x.includes('LIST 1/19') && x.includes('complete'))
+    keys(s, 'v') // the first verdict: gateway-mtls-originated
+    await screenUntil(s, (x) => x.includes('2 of 19 chains'))
+    keys(s, 'e')
+    await screenUntil(s, (x) => x.includes('export as: [m]arkdown [j]son [c]sv [h]tml j[u]nit [s]arif'))
+    keys(s, 'j')
+    await screenUntil(s, (x) => x.includes('wrote egress-audit-report-') && x.includes('.json'))
+    keys(s, 'e')
+    await screenUntil(s, (x) => x.includes('export as:'))
+    keys(s, 's')
+    await screenUntil(s, (x) => x.includes('wrote egress-audit-report-') && x.includes('.sarif'))
+
+    const files = readdirSync(dir)
+    const json = JSON.parse(readFileSync(join(dir, files.find((f) => f.endsWith('.json'))!), 'utf8'))
+    expect(json.chains).toHaveLength(2)
+    expect(new Set(json.chains.map((c: {verdict: string}) => c.verdict))).toEqual(new Set(['gateway-mtls-originated']))
+    const sha = createHash('sha256').update(readFileSync(fixture('gateway.log'))).digest('hex')
+    expect(json.scope.inputs[1]).toMatchObject({name: fixture('gateway.log'), sha256: sha, sha256Of: 'file'})
+    const sarif = JSON.parse(readFileSync(join(dir, files.find((f) => f.endsWith('.sarif'))!), 'utf8'))
+    expect(sarif.version).toBe('2.1.0')
+    keys(s, 'q')
+    expect(await screenUntil(s, (x) => x.includes('EXITED'))).toContain('EXITED 0')
   })
 })

@@ -2,9 +2,10 @@ import {render} from 'ink-testing-library'
 import {afterEach, describe, expect, test, vi} from 'vitest'
 
 import {App} from '../../src/tui/App.js'
+import {EXPORT_KEYS} from '../../src/tui/state.js'
 import {colourFromEnv, makeTheme} from '../../src/tui/theme.js'
-import {type TuiData, toTuiData} from '../../src/tui/view.js'
-import {demoData, hostileResult, syntheticResult} from './fixture.js'
+import {INPUT_COMPLETE, type InputProgress, type TuiData, TuiDataBuilder, toTuiData} from '../../src/tui/view.js'
+import {demoData, demoResult, hostileResult, syntheticResult} from './fixture.js'
 
 const KEY = {enter: '\r', esc: '\x1b', tab: '\t', down: '\x1b[B', up: '\x1b[A', pageDown: '\x1b[6~', backspace: '\x7f'}
 
@@ -118,7 +119,7 @@ describe('the demo in the inspector', () => {
     await press('l')
     await waitFor((f) => f.includes('severity=high'))
     await press('c')
-    await waitFor((f) => f.includes('19 of 19 chains') && !f.includes('filter'))
+    await waitFor((f) => f.includes('19 of 19 chains') && !f.includes('· filter'))
   })
 
   test('search with / marks matches and n moves between them', async () => {
@@ -139,16 +140,53 @@ describe('the demo in the inspector', () => {
     await waitFor((f) => f.includes('group destination') && /▸ httpbin\.org:443 \(\d+ chains\)/.test(f))
   })
 
-  test('e calls the export and shows its outcome; without one it says so', async () => {
-    const r = render(<App data={demo} columns={100} rows={30} colour={false} onExport={() => Promise.resolve('wrote report.md')} />)
+  test('e opens the format chooser; a key exports in that format and the outcome shows; without an export it says so', async () => {
+    const asked: string[] = []
+    const onExport = (_idx: number[], format: string) => {
+      asked.push(format)
+      return Promise.resolve(`wrote /tmp/x/report.${format}`)
+    }
+    const r = render(<App data={demo} columns={100} rows={30} colour={false} onExport={onExport} />)
     current = r
     await vi.waitFor(() => expect(r.lastFrame()).toContain('LIST'))
     r.stdin.write('e')
-    await vi.waitFor(() => expect(r.lastFrame()).toContain('wrote report.md'))
+    await vi.waitFor(() => expect(r.lastFrame()).toContain('export as: [m]arkdown [j]son [c]sv [h]tml j[u]nit [s]arif  Esc cancels'))
+    r.stdin.write('j')
+    await vi.waitFor(() => expect(r.lastFrame()).toContain('wrote /tmp/x/report.json'))
+    expect(asked).toEqual(['json'])
+    expect(r.lastFrame()).not.toContain('export as:')
     r.unmount()
     const {press, waitFor} = await open(demo)
-    await press('e')
+    await press('e', 'm')
     await waitFor((f) => f.includes('export is not available here'))
+  })
+
+  test.each(Object.entries(EXPORT_KEYS).map(([key, format]) => ({key, format})))('e then $key exports $format', async ({key, format}) => {
+    const onExport = vi.fn((_idx: number[], f: string) => Promise.resolve(`wrote it as ${f}`))
+    const r = render(<App data={demo} columns={100} rows={30} colour={false} onExport={onExport} />)
+    current = r
+    await vi.waitFor(() => expect(r.lastFrame()).toContain('LIST'))
+    r.stdin.write('e')
+    await vi.waitFor(() => expect(r.lastFrame()).toContain('export as:'))
+    r.stdin.write(key)
+    await vi.waitFor(() => expect(r.lastFrame()).toContain(`wrote it as ${format}`))
+    expect(onExport).toHaveBeenCalledTimes(1)
+    expect(onExport.mock.calls[0]![1]).toBe(format)
+  })
+
+  test('Esc in the chooser cancels: nothing is exported, and keys work as before', async () => {
+    const onExport = vi.fn(() => Promise.resolve('wrote something'))
+    const r = render(<App data={demo} columns={100} rows={30} colour={false} onExport={onExport} />)
+    current = r
+    await vi.waitFor(() => expect(r.lastFrame()).toContain('LIST'))
+    r.stdin.write('e')
+    await vi.waitFor(() => expect(r.lastFrame()).toContain('export as:'))
+    r.stdin.write('q') // not a format, and not quit while choosing
+    r.stdin.write(KEY.esc)
+    await vi.waitFor(() => expect(r.lastFrame()).toContain('export cancelled'))
+    r.stdin.write('j')
+    await vi.waitFor(() => expect(r.lastFrame()).toContain('LIST 2/19'))
+    expect(onExport).not.toHaveBeenCalled()
   })
 
   test('e exports the chains in view: after a verdict filter, only those', async () => {
@@ -161,10 +199,14 @@ describe('the demo in the inspector', () => {
     current = r
     await vi.waitFor(() => expect(r.lastFrame()).toContain('LIST'))
     r.stdin.write('e')
+    await vi.waitFor(() => expect(r.lastFrame()).toContain('export as:'))
+    r.stdin.write('c')
     await vi.waitFor(() => expect(r.lastFrame()).toContain(`wrote ${demo.rows.length} chains`))
     r.stdin.write('v') // filter by the selected chain's verdict
     await vi.waitFor(() => expect(r.lastFrame()).toMatch(/verdict/))
     r.stdin.write('e')
+    await vi.waitFor(() => expect(r.lastFrame()).toContain('export as:'))
+    r.stdin.write('s')
     await vi.waitFor(() => expect(seen).toHaveLength(2))
     const verdicts = new Set(seen[1]!.map((i) => demo.rows.find((row) => row.index === i)!.verdict))
     expect(seen[1]!.length).toBeLessThan(demo.rows.length)
@@ -215,3 +257,81 @@ describe('hostile and large results', () => {
     expect(frame().split('\n').length).toBeLessThanOrEqual(24)
   })
 })
+
+describe('live: the inspector grows while the input is read', () => {
+  const result = demoResult()
+  const times = result.chains.map((c) => c.startMs ?? Infinity).sort((a, b) => a - b)
+  const late = (c: {startMs: number | null}) => (c.startMs ?? Infinity) > times[9]!
+  const reading: InputProgress = {phase: 'reading', openFiles: 0, openStdin: true, linesPerSecond: 12}
+
+  test('new chains show as they come; the filter holds and the selected chain stays selected', async () => {
+    const builder = new TuiDataBuilder(result, ['stdin'])
+    builder.setProgress(reading)
+    builder.append(result.chains.filter(late)) // the later half first: the rest sorts in above
+    const first = builder.data()
+    const r = render(<App data={first} columns={100} rows={30} colour={false} />)
+    current = r
+    const frame = () => r.lastFrame() ?? ''
+    const n = first.rows.length
+    await vi.waitFor(() => expect(frame()).toContain(`LIST 1/${n}`))
+    expect(frame()).toContain('reading… 12 lines/s')
+    expect(frame()).toContain(`${n} chains`)
+    r.stdin.write('w') // only the selected chain's workload
+    await vi.waitFor(() => expect(frame()).toContain('filter workload=curl'))
+    const shown = new RegExp(`LIST 1/(\\d+) · (\\d+) of ${n} chains`).exec(frame())!
+    r.stdin.write('j')
+    await vi.waitFor(() => expect(frame()).toContain(`LIST 2/${shown[1]}`))
+    const selected = first.chains[selectedIndex(first, 'curl', 1)]!.id
+
+    builder.append(result.chains.filter((c) => !late(c)))
+    builder.setProgress(INPUT_COMPLETE)
+    const all = builder.data()
+    r.rerender(<App data={all} columns={100} rows={30} colour={false} />)
+    const curl = all.rows.filter((row) => row.source === 'curl').length
+    expect(curl).toBeGreaterThan(Number(shown[1]))
+    await vi.waitFor(() => expect(frame()).toContain(`/${curl} · ${curl} of 19 chains`))
+    expect(frame()).toContain('complete')
+    expect(frame()).toContain('filter workload=curl')
+    const moved = /LIST (\d+)\/(\d+) · (\d+) of 19 chains/.exec(frame())!
+    expect(Number(moved[1])).toBeGreaterThan(2) // curl's earlier chains came in above the selection
+    r.stdin.write(KEY.enter)
+    await vi.waitFor(() => expect(frame()).toContain('Chain detail'))
+    expect(frame()).toContain(selected)
+  })
+
+  test('an export is made once: data and a new onExport arriving after it (a live stream) make none', async () => {
+    const builder = new TuiDataBuilder(result, ['stdin'])
+    builder.setProgress(reading)
+    builder.append(result.chains.filter(late))
+    const calls: string[] = []
+    const app = (n: number) => <App data={builder.data()} columns={100} rows={30} colour={false} onExport={(_idx, format) => (calls.push(format), Promise.resolve(`wrote ${format} ${n}`))} />
+    const r = render(app(0))
+    current = r
+    await vi.waitFor(() => expect(r.lastFrame()).toContain('LIST'))
+    r.stdin.write('e')
+    await vi.waitFor(() => expect(r.lastFrame()).toContain('export as:'))
+    r.stdin.write('j')
+    await vi.waitFor(() => expect(r.lastFrame()).toContain('wrote json 0'))
+    builder.append(result.chains.filter((c) => !late(c)))
+    r.rerender(app(1))
+    await vi.waitFor(() => expect(r.lastFrame()).toContain('19 of 19 chains'))
+    r.rerender(app(2))
+    await vi.waitFor(() => expect(r.lastFrame()).toContain('19 of 19 chains'))
+    expect(calls).toEqual(['json'])
+  })
+
+  test('the header says what is followed and how fast; an empty live list says chains are coming', async () => {
+    const builder = new TuiDataBuilder({...result, chains: [], findings: []}, ['a.log', 'b.log', '-'])
+    builder.setProgress({phase: 'following', openFiles: 2, openStdin: true, linesPerSecond: 1234.4})
+    const r = render(<App data={builder.data()} columns={100} rows={30} colour={false} />)
+    current = r
+    await vi.waitFor(() => expect(r.lastFrame()).toContain('LIST'))
+    expect(r.lastFrame()).toContain('egress-audit tui a.log, b.log, -  following 2 files and stdin · 1234 lines/s')
+    expect(r.lastFrame()).toContain('no chains yet: they show as their lines are read')
+  })
+})
+
+/** The data.rows index of the `nth` (0-based) chain of `workload` in time order. */
+function selectedIndex(data: TuiData, workload: string, nth: number): number {
+  return data.rows.filter((row) => row.source === workload).sort((a, b) => a.startMs - b.startMs || a.index - b.index)[nth]!.index
+}

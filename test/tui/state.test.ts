@@ -1,8 +1,12 @@
 import {describe, expect, test} from 'vitest'
 
-import {type Action, type KeyInfo, type TuiState, bodyHeight, initialState, keyToAction, reduce, selectedRow} from '../../src/tui/state.js'
-import {toTuiData} from '../../src/tui/view.js'
-import {demoData, syntheticResult} from './fixture.js'
+import fc from 'fast-check'
+
+import {REPORT_FORMATS} from '../../src/report/index.js'
+import {EXPORT_HINT} from '../../src/tui/screen.js'
+import {type Action, EXPORT_KEYS, type KeyInfo, type TuiState, bodyHeight, initialState, keyToAction, reduce, selectedRow} from '../../src/tui/state.js'
+import {GROUP_KEYS, NO_FILTERS, SORT_KEYS, type TuiData, TuiDataBuilder, selectEntries, toTuiData} from '../../src/tui/view.js'
+import {DEMO_INPUTS, demoData, demoResult, syntheticResult} from './fixture.js'
 
 const data = demoData()
 const start = (columns = 100, rows = 30) => initialState(data, columns, rows)
@@ -41,7 +45,7 @@ describe('keys map to actions', () => {
     {name: 'c', input: 'c', want: {type: 'clear'}},
     {name: 's', input: 's', want: {type: 'sort'}},
     {name: 'o', input: 'o', want: {type: 'group'}},
-    {name: 'e', input: 'e', want: {type: 'export'}},
+    {name: 'e opens the export chooser', input: 'e', want: {type: 'export-choose'}},
     {name: 'an unbound key', input: 'z', want: null},
     {name: 'ctrl-j is not j', input: 'j', key: {ctrl: true}, want: null},
   ])('$name', ({input, key, want}) => expect(keyToAction(input, key ?? {}, s)).toEqual(want))
@@ -64,10 +68,35 @@ describe('keys map to actions', () => {
 })
 
 describe('export', () => {
-  test('e asks for an export; its outcome shows, scrubbed, in the status line', () => {
-    const s = run(start(), {type: 'export'})
-    expect(s).toMatchObject({exportRequest: 1, message: 'exporting…'})
-    expect(run(s, {type: 'export'}).exportRequest).toBe(2)
+  const choosing = run(start(), {type: 'export-choose'})
+
+  test('every report format has a key in the chooser, and the chooser names them all', () => {
+    expect(Object.values(EXPORT_KEYS).sort()).toEqual([...REPORT_FORMATS].sort())
+    expect(EXPORT_HINT).toBe('export as: [m]arkdown [j]son [c]sv [h]tml j[u]nit [s]arif  Esc cancels')
+  })
+
+  test.each(Object.entries(EXPORT_KEYS).map(([key, format]) => ({key, format})))('in the chooser, $key picks $format', ({key, format}) => {
+    expect(keyToAction(key, {}, choosing)).toEqual({type: 'export', format})
+    expect(run(choosing, {type: 'key', input: key, key: {}})).toMatchObject({exportPrompt: false, exportRequest: 1, exportFormat: format, message: `exporting ${format}…`})
+  })
+
+  test.each<{name: string; input: string; key?: KeyInfo; want: Action | null}>([
+    {name: 'Esc cancels', input: '', key: {escape: true}, want: {type: 'export-cancel'}},
+    {name: 'q is not quit while choosing', input: 'q', want: null},
+    {name: 'j with ctrl is not json', input: 'j', key: {ctrl: true}, want: null},
+    {name: 'a pasted word is no key', input: 'constructor', want: null},
+    {name: 'an upper-case letter is no key', input: 'J', want: null},
+  ])('in the chooser: $name', ({input, key, want}) => expect(keyToAction(input, key ?? {}, choosing)).toEqual(want))
+
+  test('e opens the chooser; Esc closes it without exporting; a format asks for an export each time', () => {
+    expect(choosing).toMatchObject({exportPrompt: true, exportRequest: 0})
+    expect(run(choosing, {type: 'export-cancel'})).toMatchObject({exportPrompt: false, exportRequest: 0, message: 'export cancelled'})
+    const twice = run(choosing, {type: 'export', format: 'json'}, {type: 'export-choose'}, {type: 'export', format: 'sarif'})
+    expect(twice).toMatchObject({exportRequest: 2, exportFormat: 'sarif'})
+  })
+
+  test('the outcome shows, scrubbed, in the status line', () => {
+    const s = run(choosing, {type: 'export', format: 'csv'})
     expect(run(s, {type: 'message', text: 'export failed: \x1b[31mno'}).message).toBe('export failed: \\x1b[31mno')
   })
 })
@@ -269,5 +298,145 @@ describe('scale', () => {
     expect(s.cursor).toBe(99_999)
     s = reduce(big, s, {type: 'group'})
     expect(s.entries.filter((e) => e.kind === 'group').length).toBe(97)
+  })
+})
+
+describe('live: rows arrive while the list is open (grow)', () => {
+  /** The demo's chains in two parts: those `early` picks now, the rest later; each part keeps its order. */
+  function arriving(early: (c: {startMs: number | null}, i: number) => boolean, result = demoResult()) {
+    const builder = new TuiDataBuilder(result, DEMO_INPUTS)
+    builder.append(result.chains.filter((c, i) => early(c, i)))
+    const before = builder.data()
+    return {
+      before,
+      /** The rest arrives; `before` must not be used after this (rows are shared and appended to). */
+      after: (): TuiData => {
+        builder.append(result.chains.filter((c, i) => !early(c, i)))
+        return builder.data()
+      },
+    }
+  }
+  const times = demoResult()
+    .chains.map((c) => c.startMs ?? Infinity)
+    .sort((a, b) => a - b)
+  const median = times[9]!
+  const chainAt = (d: TuiData, s: TuiState) => d.chains[d.rows[selectedRow(s)!]!.index]!.id
+
+  test('the selected chain stays selected, on the same screen line, when earlier chains sort in above it', () => {
+    const {before, after} = arriving((c) => (c.startMs ?? Infinity) > median)
+    // A body of 6 lines: the list is longer than the screen, so the screen line is the user's to keep.
+    const s = reduce(before, initialState(before, 100, 14), {type: 'move', by: 3})
+    const id = chainAt(before, s)
+    const data = after()
+    const grown = reduce(data, s, {type: 'grow'})
+    expect(chainAt(data, grown)).toBe(id)
+    expect(grown.cursor).toBeGreaterThan(s.cursor) // earlier chains came in above it
+    expect(grown.cursor - grown.top).toBe(s.cursor - s.top)
+    expect(grown.entries).toEqual(selectEntries(data, NO_FILTERS, 'time', 'none'))
+    expect(grown).toMatchObject({listed: data.rows.length, built: {rows: data.rows.length}})
+  })
+
+  test('filters, sort and grouping hold for the new rows: the list is what it would be built from scratch', () => {
+    const verdicts = [...new Set(demoResult().chains.map((c) => c.verdict))]
+    fc.assert(
+      fc.property(
+        fc.array(fc.boolean(), {minLength: 19, maxLength: 19}),
+        fc.constantFrom(...SORT_KEYS),
+        fc.constantFrom(...GROUP_KEYS),
+        fc.option(fc.constantFrom(...verdicts)),
+        fc.nat(30),
+        (early, sort, group, verdict, move) => {
+          const {before, after} = arriving((_c, i) => early[i]!)
+          let s = initialState(before, 100, 30)
+          while (s.sort !== sort) s = reduce(before, s, {type: 'sort'})
+          while (s.group !== group) s = reduce(before, s, {type: 'group'})
+          // The verdict filter cycles through the verdicts present so far: pick one only when it is there.
+          if (verdict !== null && before.verdicts.includes(verdict)) while (s.filters.verdict !== verdict) s = reduce(before, s, {type: 'filter-verdict'})
+          s = reduce(before, s, {type: 'move', by: move})
+          const selected = s.entries[s.cursor]
+          const data = after()
+          const grown = reduce(data, s, {type: 'grow'})
+          expect(grown.entries).toEqual(selectEntries(data, s.filters, sort, group))
+          expect(grown.listed).toBe(grown.entries.filter((e) => e.kind === 'chain').length)
+          // The same chain, or the same group's header (its count grows).
+          const now = grown.entries[grown.cursor]
+          if (selected?.kind === 'chain') expect(now).toEqual(selected)
+          if (selected?.kind === 'group') expect(now).toMatchObject({kind: 'group', label: selected.label})
+          expect(grown.cursor).toBeLessThan(grown.top + bodyHeight(grown.rows))
+          expect(grown.cursor).toBeGreaterThanOrEqual(grown.top)
+        },
+      ),
+      {numRuns: 200},
+    )
+  })
+
+  test('an open detail stays on its chain; the same data again changes nothing', () => {
+    const {before, after} = arriving((c) => (c.startMs ?? Infinity) > median)
+    const s = reduce(before, initialState(before, 100, 30), {type: 'move', by: 1})
+    const detail = reduce(before, s, {type: 'open'})
+    const data = after()
+    const grown = reduce(data, detail, {type: 'grow'})
+    expect(grown).toMatchObject({view: 'detail', detailRow: detail.detailRow, detailScroll: 0})
+    expect(data.chains[data.rows[grown.detailRow]!.index]!.id).toBe(chainAt(before, s))
+    const again = reduce(data, grown, {type: 'grow'})
+    expect(again.entries).toBe(grown.entries)
+    expect(again.cursor).toBe(grown.cursor)
+  })
+
+  test('the findings cursor follows its finding when counts reorder the findings', () => {
+    const result = demoResult()
+    const builder = new TuiDataBuilder(result, DEMO_INPUTS)
+    builder.append(result.chains)
+    const before = builder.data()
+    // The last high finding: more chains come for it, and it moves to the top of the high ones.
+    const last = before.findings.filter((f) => f.severity === 'high').length - 1
+    const target = before.findings[last]!
+    expect(last).toBeGreaterThan(0)
+    const unmoved = reduce(before, initialState(before, 100, 30), {type: 'tab', by: 1})
+    const s = reduce(before, unmoved, {type: 'move', by: last})
+    builder.setResult({...result, findings: result.findings.map((f) => (f.id === target.id ? {...f, count: 10_000} : f))})
+    const data = builder.data()
+    const grown = reduce(data, s, {type: 'grow'})
+    expect(data.findings[0]!.id).toBe(target.id)
+    expect(grown.findingCursor).toBe(0)
+    expect(grown.view).toBe('findings')
+    // Had the user not moved, the first (most severe, most counted) would have stayed under the cursor.
+    expect(before.findings[0]!.id).not.toBe(target.id)
+    expect(reduce(data, unmoved, {type: 'grow'})).toMatchObject({findingCursor: 0, findingTop: 0})
+  })
+
+  test('severities learned after the rows were listed (no snapshot had the findings yet) rebuild the list once', () => {
+    const result = demoResult()
+    const builder = new TuiDataBuilder({...result, findings: []}, DEMO_INPUTS)
+    builder.append(result.chains)
+    const before = builder.data()
+    const s = reduce(before, initialState(before, 100, 30), {type: 'filter-severity'})
+    expect(s.filters.severity).toBe('high')
+    expect(s.listed).toBe(0)
+    builder.setResult(result)
+    const data = builder.data()
+    expect(data.generation).toBe(before.generation + 1)
+    const high = new Set(result.findings.filter((f) => f.severity === 'high').map((f) => f.id))
+    const grown = reduce(data, s, {type: 'grow'})
+    expect(grown.listed).toBe(result.chains.filter((c) => c.findings.some((id) => high.has(id))).length)
+    expect(grown.listed).toBeGreaterThan(0)
+  })
+
+  test('until the user moves, the list stays at its top as rows sort in above (a file loading)', () => {
+    const {before, after} = arriving((c) => (c.startMs ?? Infinity) > median)
+    const s = initialState(before, 100, 14)
+    const data = after()
+    const grown = reduce(data, s, {type: 'grow'})
+    expect(grown).toMatchObject({cursor: 0, top: 0})
+    expect(grown.entries[0]).toEqual(selectEntries(data, NO_FILTERS, 'time', 'none')[0])
+  })
+
+  test('the first rows of an empty live list: the cursor starts on the first', () => {
+    const {before, after} = arriving(() => false)
+    const s = initialState(before, 100, 30)
+    expect(s.entries).toEqual([])
+    const data = after()
+    const grown = reduce(data, s, {type: 'grow'})
+    expect(grown).toMatchObject({cursor: 0, top: 0, listed: 19})
   })
 })

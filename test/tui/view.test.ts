@@ -17,6 +17,10 @@ import {
   toListLines,
   toPathSegments,
   toSkippedLines,
+  INPUT_COMPLETE,
+  type InputProgress,
+  TuiDataBuilder,
+  describeProgress,
   toTuiData,
   wrap,
   wrapLine,
@@ -52,6 +56,51 @@ describe('text helpers', () => {
     expect(wrap('abcdefgh', 3)).toEqual(['abc', 'def', 'gh'])
     expect(wrap('x'.repeat(100), 10, 2)).toEqual(['x'.repeat(10), `${'x'.repeat(9)}…`])
     expect(wrapLine([{text: 'abcd', tone: 'ok'}, {text: 'ef'}], 3).map(text)).toEqual(['abc', 'def'])
+  })
+})
+
+describe('TuiDataBuilder: data built as chains arrive', () => {
+  test('each chain becomes a row once; later data shares the rows already built', () => {
+    const result = demoResult()
+    const b = new TuiDataBuilder(result, DEMO_INPUTS)
+    b.append(result.chains.slice(0, 5))
+    const first = b.data()
+    expect(first.rows.length).toBe(5)
+    const row0 = first.rows[0]
+    b.append(result.chains.slice(5))
+    const second = b.data()
+    expect(second.rows.length).toBe(19)
+    expect(second.rows[0]).toBe(row0)
+    expect(second.rows.map((r) => r.index)).toEqual([...Array(19).keys()])
+    expect(b.data().rows[18]).toBe(second.rows[18])
+  })
+
+  test('counts kept with the rows equal the analysis totals; each data has its own copy', () => {
+    const result = demoResult()
+    const b = new TuiDataBuilder(result, DEMO_INPUTS)
+    b.append(result.chains.slice(0, 3))
+    const early = b.data()
+    const n = Object.values(early.counts.byVerdict).reduce((x, y) => x + (y ?? 0), 0)
+    b.append(result.chains.slice(3))
+    const all = b.data()
+    expect(all.counts.byVerdict).toEqual(result.totals.byVerdict)
+    expect(all.counts).toMatchObject({egress: result.totals.egress, proven: result.totals.proven})
+    expect(Object.values(early.counts.byVerdict).reduce((x, y) => x + (y ?? 0), 0)).toBe(n)
+    expect(n).toBe(3)
+  })
+
+  test('a row whose findings were not known yet gets its severities when they are, and the generation moves', () => {
+    const result = demoResult()
+    const b = new TuiDataBuilder({...result, findings: []}, DEMO_INPUTS)
+    b.append(result.chains)
+    const before = b.data()
+    expect(before.rows.every((r) => r.severityMask === 0)).toBe(true)
+    b.setResult(result)
+    const after = b.data()
+    expect(after.generation).toBe(before.generation + 1)
+    expect(after.rows.map((r) => r.severityMask)).toEqual(toTuiData(result).rows.map((r) => r.severityMask))
+    b.setResult(result)
+    expect(b.data().generation).toBe(after.generation) // nothing changed: no rebuild
   })
 })
 
@@ -140,6 +189,23 @@ describe('header, list window, skipped lines', () => {
     expect(h[2]).toMatch(/findings: \d+ high {2}\d+ medium {2}\d+ low {2}\d+ info/)
     expect(h[3]).toContain('gateway-mtls-originated 2')
     for (const l of toHeaderLines(data, 80)) expect(text(l).length).toBeLessThanOrEqual(80)
+  })
+
+  test.each<{name: string; progress: InputProgress; want: string}>([
+    {name: 'done', progress: INPUT_COMPLETE, want: 'complete'},
+    {name: 'reading, no rate yet', progress: {phase: 'reading', openFiles: 1, openStdin: false, linesPerSecond: null}, want: 'reading…'},
+    {name: 'reading a pipe', progress: {phase: 'reading', openFiles: 0, openStdin: true, linesPerSecond: 41.6}, want: 'reading… 42 lines/s'},
+    {name: 'following files', progress: {phase: 'following', openFiles: 2, openStdin: false, linesPerSecond: 0}, want: 'following 2 files · 0 lines/s'},
+    {name: 'following one file', progress: {phase: 'following', openFiles: 1, openStdin: false, linesPerSecond: null}, want: 'following 1 file'},
+    {name: 'following stdin', progress: {phase: 'following', openFiles: 0, openStdin: true, linesPerSecond: 7}, want: 'following stdin · 7 lines/s'},
+    {name: 'following both', progress: {phase: 'following', openFiles: 3, openStdin: true, linesPerSecond: 1200}, want: 'following 3 files and stdin · 1200 lines/s'},
+  ])('progress in the header: $name', ({progress, want}) => {
+    expect(describeProgress(progress)).toBe(want)
+    const b = new TuiDataBuilder(demoResult(), ['a-very-long-input-name.log'.repeat(10)])
+    b.setProgress(progress)
+    const first = text(toHeaderLines(b.data(), 100)[0]!)
+    expect(first.length).toBeLessThanOrEqual(100)
+    expect(first.endsWith(`  ${want}`)).toBe(true) // the inputs give way, the progress stays in view
   })
 
   test('the list builds only the visible window', () => {
