@@ -5,6 +5,7 @@ import {availableParallelism} from 'node:os'
 import {MAX_LINE} from '../core/input/lines.js'
 import {type SkippedLine, newLineStats} from '../core/result.js'
 import {renderAccounting} from '../core/text/accounting.js'
+import {stringifySafe} from '../core/text/json.js'
 import {scrub} from '../core/text/scrub.js'
 import {followFlag, logFormatFrom} from '../shell/analysis-flags.js'
 import {BaseCommand} from '../shell/base-command.js'
@@ -66,7 +67,7 @@ export default class Parse extends BaseCommand {
     const interrupt = stopOnInterrupt(flags.follow)
     const sources = progress.track(openInputs(argv as string[], process.stdin, {follow: flags.follow, signal: interrupt.signal}))
     const onBlock = async (ndjson: string | Uint8Array, skipped: SkippedLine[]): Promise<boolean> => {
-      if (skippedOut) for (const s of skipped) skippedOut.write(`${JSON.stringify(s)}\n`)
+      if (skippedOut) for (const s of skipped) skippedOut.write(`${stringifySafe(s)}\n`)
       return ndjson.length === 0 ? !out.closed : out.write(ndjson)
     }
     const reading =

@@ -7,7 +7,7 @@ import {jsonChunks} from './json.js'
 import {renderJunit} from './junit.js'
 import {markdownLines} from './markdown.js'
 import type {ReportModel} from './model.js'
-import {renderSarif} from './sarif.js'
+import {sarifChunks} from './sarif.js'
 
 export type RenderOptions = CsvOptions
 export type Renderer = (model: ReportModel, options: RenderOptions) => string
@@ -23,7 +23,7 @@ const table = {
   markdown: (m) => withNewlines(markdownLines(m)),
   html: (m) => withNewlines(htmlLines(m), false),
   junit: (m) => [renderJunit(m)],
-  sarif: (m) => [renderSarif(m)],
+  sarif: (m) => sarifChunks(m),
 } satisfies Record<string, ChunkRenderer>
 
 export type ReportFormat = keyof typeof table

@@ -1,3 +1,4 @@
+import {stringifySafe} from '../core/text/json.js'
 import type {ReportModel} from './model.js'
 
 /**
@@ -12,9 +13,9 @@ export function* jsonChunks(model: ReportModel): Generator<string> {
     const comma = i === entries.length - 1 ? '' : ','
     if (Array.isArray(value) && value.length > 0) {
       yield `  ${JSON.stringify(key)}: [\n`
-      for (const [j, item] of value.entries()) yield `    ${JSON.stringify(item, null, 2).replace(/\n/g, '\n    ')}${j === value.length - 1 ? '' : ','}\n`
+      for (const [j, item] of value.entries()) yield `    ${stringifySafe(item, 2).replace(/\n/g, '\n    ')}${j === value.length - 1 ? '' : ','}\n`
       yield `  ]${comma}\n`
-    } else yield `  ${JSON.stringify(key)}: ${JSON.stringify(value, null, 2).replace(/\n/g, '\n  ')}${comma}\n`
+    } else yield `  ${JSON.stringify(key)}: ${stringifySafe(value, 2).replace(/\n/g, '\n  ')}${comma}\n`
   }
   yield '}\n'
 }

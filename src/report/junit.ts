@@ -15,11 +15,11 @@ export function renderJunit(model: ReportModel): string {
     if (!byDest.has(k)) byDest.set(k, [])
     byDest.get(k)!.push(f)
   }
-  const rows = model.summary.byDestination
+  const rows = new Map(model.summary.byDestination.map((r) => [r.key, r]))
   const cases: string[] = []
   let failures = 0
   for (const [dest, findings] of byDest) {
-    const row = rows.find((r) => r.key === dest)
+    const row = rows.get(dest)
     const observed = row ? Object.entries(row.verdicts).map(([v, n]) => `${v} ${n}`).join(', ') : 'no chain'
     const open = `    <testcase classname="egress-audit.destination" name="${x(dest)}" time="0">`
     if (findings.length === 0) {

@@ -3,6 +3,7 @@
 
 import type {Severity} from '../core/model.js'
 import {plain} from './escape.js'
+import {stringifySafe} from '../core/text/json.js'
 import type {ReportModel} from './model.js'
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {high: 'error', medium: 'warning', low: 'note', info: 'note'}
@@ -14,7 +15,8 @@ export function splitRef(ref: string): {uri: string; line: number} | null {
   return {uri: m[1]!.split('/').map(encodeURIComponent).join('/'), line: Number(m[2])}
 }
 
-export function renderSarif(model: ReportModel): string {
+/** The SARIF log in pieces: each result its own piece, so many findings never need one huge string. */
+export function* sarifChunks(model: ReportModel): Generator<string> {
   const kinds = [...new Set(model.findings.map((f) => f.kind))].sort()
   const rules = kinds.map((kind) => {
     const first = model.findings.find((f) => f.kind === kind)!
@@ -79,10 +81,28 @@ export function renderSarif(model: ReportModel): string {
           })),
         ],
         invocations: [{executionSuccessful: model.scope.problems.length === 0, endTimeUtc: model.generatedAt}],
-        results,
+        results: RESULTS,
         properties: {statement: model.statement, redacted: model.redacted, accounting: model.accounting, window: model.scope.window, policy: model.scope.policy},
       },
     ],
   }
-  return `${JSON.stringify(log, null, 2)}\n`
+  // The same bytes as stringifying the whole log with two-space indentation: the results, inside
+  // runs[0], sit eight spaces in.
+  const text = `${stringifySafe(log, 2)}\n`
+  const at = text.indexOf(RESULTS_JSON)
+  if (results.length === 0) {
+    yield text.replace(RESULTS_JSON, '[]')
+    return
+  }
+  yield `${text.slice(0, at)}[\n`
+  for (let i = 0; i < results.length; i++) {
+    yield `        ${stringifySafe(results[i], 2).replace(/\n/g, '\n        ')}${i === results.length - 1 ? '' : ','}\n`
+  }
+  yield `      ]${text.slice(at + RESULTS_JSON.length)}`
 }
+
+/** Stands in for the results while the rest of the log is stringified: a string no model value can be. */
+const RESULTS = '\u0000egress-audit:results\u0000'
+const RESULTS_JSON = JSON.stringify(RESULTS)
+
+export const renderSarif = (model: ReportModel): string => [...sarifChunks(model)].join('')

@@ -6,6 +6,8 @@ import type {ReadOptions} from '../core/accesslog/reader.js'
 import type {AnalyzerOptions} from '../core/analyze.js'
 import {type AnalysisResult, type RequestChain, SEVERITIES, type Severity} from '../core/model.js'
 import {renderSummary} from '../core/render/summary.js'
+import {renderAccounting} from '../core/text/accounting.js'
+import {jsonPieces, stringifySafe} from '../core/text/json.js'
 import {scrub} from '../core/text/scrub.js'
 import {type HeaderLoad, readAnalysis} from './analysis-input.js'
 import {EXIT} from './exit-codes.js'
@@ -46,7 +48,7 @@ export async function runAnalysis(options: RunOptions): Promise<number> {
   const emit = async (chains: RequestChain[]): Promise<boolean> => {
     if (options.mode !== 'ndjson' || chains.length === 0) return !out.closed
     let text = ''
-    for (const c of chains) text += `${JSON.stringify(c)}\n`
+    for (const c of chains) text += `${stringifySafe(c)}\n`
     return out.write(text)
   }
   const {result, failures} = await readAnalysis({
@@ -59,7 +61,18 @@ export async function runAnalysis(options: RunOptions): Promise<number> {
     signal: options.signal,
   })
 
-  if (options.mode === 'json') await out.write(`${JSON.stringify(result)}\n`)
+  if (options.mode === 'json') {
+    // In pieces, gathered to about 64 KiB per write: a million chains do not fit in one string.
+    let text = ''
+    for (const piece of jsonPieces(result as unknown as Record<string, unknown>)) {
+      text += piece
+      if (text.length >= 65_536) {
+        if (!(await out.write(text))) break
+        text = ''
+      }
+    }
+    await out.write(`${text}\n`)
+  }
   else if (options.mode === 'summary') {
     const lines = renderSummary(result, {colour: colourAllowed(process.stdout), inputs: options.sources.length, problems: failures})
     for (const note of options.headers.notes) lines.push(`  ${scrub(note, true)}`)
@@ -67,6 +80,7 @@ export async function runAnalysis(options: RunOptions): Promise<number> {
   } else {
     const counts = SEVERITIES.map((sev) => `${result.findings.filter((f) => f.severity === sev).length} ${sev}`).join(', ')
     process.stderr.write(`${result.totals.chains} chains, findings: ${counts}\n`)
+    for (const line of renderAccounting(result.accounting, [], options.sources.length)) process.stderr.write(`${scrub(line, true)}\n`)
     for (const f of failures) process.stderr.write(`input error: ${scrub(`${f.input}: ${f.message}`, true)}\n`)
   }
   if (options.mode !== 'ndjson') for (const f of failures) process.stderr.write(`egress-audit: cannot read ${scrub(`${f.input}: ${f.message}`, true)}\n`)

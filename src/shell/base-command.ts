@@ -1,5 +1,6 @@
 import {Command, Errors, Flags} from '@oclif/core'
 
+import {clip, scrub} from '../core/text/scrub.js'
 import {BUG_REPORT_URL, EXIT} from './exit-codes.js'
 
 /**
@@ -30,16 +31,17 @@ export abstract class BaseCommand extends Command {
       process.exitCode = exit
       return
     }
-    const where = this.id ? ` in '${this.id}'` : ''
+    // The command as the user typed it (oclif's ids use ':' between topic and command).
+    const where = this.id ? ` in '${this.id.replaceAll(':', ' ')}'` : ''
     process.stderr.write(
-      `egress-audit: internal error${where}: ${oneLine(err.message ?? String(err))}\n` +
-        `This is a bug in egress-audit, not a problem with your logs. Please report it at ${BUG_REPORT_URL}` +
-        (this.debugEnabled ? '\n' : ' (run again with --debug for the stack trace)\n'),
+      `egress-audit: internal error${where}: ${oneLine(err.message ?? String(err))} — a bug in egress-audit, not a problem with your logs; ` +
+        `please report it at ${BUG_REPORT_URL}${this.debugEnabled ? '' : ' (--debug shows the stack trace)'}\n`,
     )
-    if (this.debugEnabled && err.stack) process.stderr.write(`${err.stack}\n`)
+    if (this.debugEnabled && err.stack) process.stderr.write(`${scrub(err.stack)}\n`)
     process.exitCode = EXIT.bug
     return
   }
 }
 
-const oneLine = (s: string) => s.replace(/\s*\n\s*/g, ' ').slice(0, 500)
+/** An error message on one line, cut to 500 characters, control characters made visible (it may quote a log). */
+const oneLine = (s: string) => clip(scrub(s.replace(/\s*\n\s*/g, ' '), true), 500)

@@ -6,6 +6,7 @@ import {buildHeaderEvidence, parseCapture, type Capture} from '../../core/header
 import {scrub} from '../../core/text/scrub.js'
 import {BaseCommand} from '../../shell/base-command.js'
 import {InputError, UsageError} from '../../shell/errors.js'
+import {stringifySafe} from '../../core/text/json.js'
 
 /** How many skipped lines are named on stderr; the rest are only counted. */
 const SKIPS_SHOWN = 5
@@ -57,7 +58,7 @@ export default class DecodeHeaders extends BaseCommand {
     const pretty = !flags.json && process.stdout.isTTY === true
     for (const set of capture.sets) {
       const evidence = buildHeaderEvidence(set, {now, external: flags.external})
-      this.log(JSON.stringify(evidence, null, pretty ? 2 : undefined))
+      this.log(stringifySafe(evidence, pretty ? 2 : undefined))
     }
     this.reportSkips(capture, input)
   }

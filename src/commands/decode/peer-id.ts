@@ -4,6 +4,7 @@ import {decodePeerId} from '../../core/headers/index.js'
 import {scrub} from '../../core/text/scrub.js'
 import {BaseCommand} from '../../shell/base-command.js'
 import {UsageError} from '../../shell/errors.js'
+import {stringifySafe} from '../../core/text/json.js'
 
 export default class DecodePeerId extends BaseCommand {
   static override summary = 'Decode an X-Envoy-Peer-Metadata-Id header value to JSON.'
@@ -35,6 +36,6 @@ export default class DecodePeerId extends BaseCommand {
     const decoded = decodePeerId(args.value)
     if (!decoded.ok) throw new UsageError(scrub(decoded.detail ?? decoded.reason, true))
     const pretty = !flags.json && process.stdout.isTTY === true
-    this.log(JSON.stringify(decoded.value, null, pretty ? 2 : undefined))
+    this.log(stringifySafe(decoded.value, pretty ? 2 : undefined))
   }
 }

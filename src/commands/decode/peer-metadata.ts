@@ -4,6 +4,7 @@ import {decodePeerMetadata} from '../../core/headers/index.js'
 import {scrub} from '../../core/text/scrub.js'
 import {BaseCommand} from '../../shell/base-command.js'
 import {UsageError} from '../../shell/errors.js'
+import {stringifySafe} from '../../core/text/json.js'
 
 export default class DecodePeerMetadata extends BaseCommand {
   static override summary = 'Decode an X-Envoy-Peer-Metadata header value to JSON.'
@@ -36,6 +37,6 @@ export default class DecodePeerMetadata extends BaseCommand {
     const decoded = decodePeerMetadata(args.value)
     if (!decoded.ok) throw new UsageError(scrub(decoded.detail ?? decoded.reason, true))
     const pretty = !flags.json && process.stdout.isTTY === true
-    this.log(JSON.stringify(decoded.value, null, pretty ? 2 : undefined))
+    this.log(stringifySafe(decoded.value, pretty ? 2 : undefined))
   }
 }

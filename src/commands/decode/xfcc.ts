@@ -4,6 +4,7 @@ import {certificatePems, decodeXfcc} from '../../core/headers/index.js'
 import {scrub} from '../../core/text/scrub.js'
 import {BaseCommand} from '../../shell/base-command.js'
 import {UsageError} from '../../shell/errors.js'
+import {stringifySafe} from '../../core/text/json.js'
 
 export default class DecodeXfcc extends BaseCommand {
   static override summary = 'Decode an X-Forwarded-Client-Cert header value to JSON, certificates included.'
@@ -42,7 +43,7 @@ export default class DecodeXfcc extends BaseCommand {
     const decoded = decodeXfcc(args.value, {now})
     if (!decoded.ok) throw new UsageError(scrub(decoded.detail ?? decoded.reason, true))
     const pretty = !flags.json && process.stdout.isTTY === true
-    this.log(JSON.stringify(decoded.value, null, pretty ? 2 : undefined))
+    this.log(stringifySafe(decoded.value, pretty ? 2 : undefined))
     // Certificate problems leave the element standing: they are in the JSON, and said once on stderr.
     for (const problem of decoded.value.flatMap((e) => e.problems)) this.logToStderr(`decode xfcc: ${scrub(problem, true)}`)
     if (flags.pem) for (const pem of decoded.value.flatMap(certificatePems)) this.log(scrub(pem.trimEnd()))

@@ -80,7 +80,8 @@ export function readJsonEntry(obj: Record<string, unknown>, plan: JsonPlan, sour
     const value = obj[key]
     const spec = plan.keys.get(key)
     if (!spec || spec.field === null) {
-      ;(entry.extra ??= {})[key] = value === null || value === undefined || value === '-' ? null : typeof value === 'string' ? value : JSON.stringify(value)
+      // A prototype-less object: a key named __proto__ is kept as a key, not taken as a prototype.
+      ;(entry.extra ??= Object.create(null) as Record<string, string | null>)[key] = value === null || value === undefined || value === '-' ? null : typeof value === 'string' ? value : nestedText(value)
       continue
     }
     known++
@@ -123,4 +124,16 @@ export function readJsonEntry(obj: Record<string, unknown>, plan: JsonPlan, sour
   entry.source = source
   entry.format = name
   return entry
+}
+
+/**
+ * A nested value of an unknown key, as JSON text. JSON.parse copes with any depth but JSON.stringify
+ * recurses: a value nested deeper than the stack allows (a hostile line) is kept as a note, not a crash.
+ */
+function nestedText(value: unknown): string {
+  try {
+    return JSON.stringify(value)
+  } catch {
+    return '(nested too deeply to keep)'
+  }
 }

@@ -2,6 +2,7 @@ import {unwrapEnvelope} from '../input/envelope.js'
 import {LineSplitter, MAX_LINE} from '../input/lines.js'
 import type {AccessLogEntry, SourceRef} from '../model.js'
 import {type LineStats, type SkipReason, type SkippedLine, countParsed, countSkipped} from '../result.js'
+import {stringifySafe} from '../text/json.js'
 import {AccessLogParser, type Plan} from './parse-line.js'
 
 export interface ReadOptions {
@@ -79,7 +80,7 @@ export class AccessLogReader {
     if (typeof r === 'string') return this.skip(r, n, text)
     countParsed(this.stats, r.format)
     // JSON.stringify makes flat strings; a hand-built line is a rope that costs more to write than it saved.
-    if (this.asJson) this.batch.ndjson += `${JSON.stringify(r)}\n`
+    if (this.asJson) this.batch.ndjson += `${stringifySafe(r)}\n`
     else this.batch.entries.push(r)
   }
 

@@ -19,7 +19,11 @@ const leap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0
 function utc(y: number, mo: number, d: number, h: number, mi: number, sec: number, ms: number): number {
   if (!(mo >= 1 && mo <= 12 && d >= 1 && d <= DAYS[mo - 1]! && h <= 23 && mi <= 59 && sec <= 60)) return NaN
   if (mo === 2 && d === 29 && !leap(y)) return NaN
-  return Date.UTC(y, mo - 1, d, h, mi, sec, ms)
+  if (y >= 100) return Date.UTC(y, mo - 1, d, h, mi, sec, ms)
+  // Date.UTC reads years 0–99 as 1900–1999 (a hostile or broken line's): set the year itself. 2000 is a
+  // leap year, so 29 February (already checked against y) survives the detour.
+  const t = new Date(Date.UTC(2000, mo - 1, d, h, mi, sec, ms))
+  return t.setUTCFullYear(y)
 }
 
 /**
@@ -35,16 +39,17 @@ export function readStartTime(s: string, at = 0, end = s.length): number {
   let ms = 0
   if (s.charCodeAt(i) === 0x2e /* . */ || s.charCodeAt(i) === 0x2c /* , */) {
     i++
+    // The first three digits are the milliseconds; the rest (micro-, nanoseconds) are cut, not rounded:
+    // 23:59:59.9999 stays in its day.
     let scale = 100
     const from = i
     for (; i < end; i++) {
       const d = s.charCodeAt(i) - 48
       if (d < 0 || d > 9) break
-      ms += d * scale
+      if (scale >= 1) ms += d * scale
       scale /= 10
     }
     if (i === from) return NaN
-    ms = Math.floor(ms + 1e-6)
   }
   let offsetMin = 0
   const z = s.charCodeAt(i)
@@ -137,7 +142,7 @@ export function compileTimeFormat(fmt: string): (s: string) => number {
         case 'H': h = +v; break
         case 'M': mi = +v; break
         case 'S': sec = +v; break
-        case 'frac': ms = Math.floor(+`0.${v}` * 1000 + 1e-6); break
+        case 'frac': ms = Number(v.slice(0, 3).padEnd(3, '0')); break
         case 's': epoch = +v; break
         case 'b': mo = MONTHS.indexOf(v.toLowerCase()) + 1; break
         case 'z': if (v !== 'Z') offsetMin = (v[0] === '-' ? -1 : 1) * (+v.slice(1, 3) * 60 + +v.slice(-2)); break
