@@ -80,8 +80,7 @@ export function readJsonEntry(obj: Record<string, unknown>, plan: JsonPlan, sour
     const value = obj[key]
     const spec = plan.keys.get(key)
     if (!spec || spec.field === null) {
-      // A prototype-less object: a key named __proto__ is kept as a key, not taken as a prototype.
-      ;(entry.extra ??= Object.create(null) as Record<string, string | null>)[key] = value === null || value === undefined || value === '-' ? null : typeof value === 'string' ? value : nestedText(value)
+      keepExtra((entry.extra ??= {}), key, value === null || value === undefined || value === '-' ? null : typeof value === 'string' ? value : nestedText(value))
       continue
     }
     known++
@@ -136,4 +135,10 @@ function nestedText(value: unknown): string {
   } catch {
     return '(nested too deeply to keep)'
   }
+}
+
+/** Stores an unknown key's value; a key named __proto__ is defined as a key, not taken as a prototype. */
+function keepExtra(extra: Record<string, string | null>, key: string, value: string | null): void {
+  if (key === '__proto__') Object.defineProperty(extra, key, {value, enumerable: true, writable: true, configurable: true})
+  else extra[key] = value
 }
