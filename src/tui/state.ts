@@ -311,6 +311,13 @@ function openDetail(data: TuiData, s: TuiState, row: number): TuiState {
 export function reduce(data: TuiData, s: TuiState, a: Action): TuiState {
   switch (a.type) {
     case 'key': {
+      // Keys typed faster than the screen draws (a held j, a terminal that batches) arrive as one input:
+      // outside a prompt, each character is its own key. A prompt takes pasted text whole.
+      if (a.input.length > 1 && s.prompt === null && !a.key.ctrl && !a.key.meta && !a.key.return && !a.key.escape) {
+        let next = s
+        for (const ch of a.input) next = reduce(data, next, {type: 'key', input: ch, key: a.key})
+        return next
+      }
       const mapped = keyToAction(a.input, a.key, s)
       return mapped ? reduce(data, s, mapped) : s
     }

@@ -56,6 +56,13 @@ describe('keys map to actions', () => {
     expect(run(s, {type: 'key', input: 'z', key: {}})).toBe(s)
   })
 
+  test('keys that arrive together (typed faster than a frame) act one by one; a prompt takes pasted text whole', () => {
+    const one = run(s, {type: 'key', input: 'j', key: {}}, {type: 'key', input: 'j', key: {}}, {type: 'key', input: 'j', key: {}})
+    expect(run(s, {type: 'key', input: 'jjj', key: {}})).toEqual(one)
+    expect(one.cursor).toBe(3)
+    expect(run(s, {type: 'key', input: '/', key: {}}, {type: 'key', input: 'jjq', key: {}})).toMatchObject({prompt: 'jjq', cursor: 0, quit: false})
+  })
+
   test('while typing a search, letters are text and Enter/Esc/Backspace edit it', () => {
     const typing = run(s, {type: 'search-start'})
     expect(keyToAction('q', {}, typing)).toEqual({type: 'search-input', text: 'q'})
