@@ -63,6 +63,17 @@ export const NOT_EGRESS_RULE: Rule = {id: 'not-egress', when: {}, verdict: 'unkn
  * @example matchRule({outcome: 'completed', path: 'gateway', inner: 'mtls', outer: 'tls-originated'}).verdict // 'gateway-mtls-originated'
  */
 export function matchRule(facts: Facts, rules: readonly Rule[] = RULES): Rule {
+  if (rules !== RULES) return firstMatch(facts, rules)
+  // The table is fixed and the facts take few values (at most a few hundred combinations): each
+  // combination is matched once, then looked up (a hot path over a million chains).
+  const key = `${facts.outcome ?? ''}|${facts.path ?? ''}|${facts.inner ?? ''}|${facts.outer ?? ''}`
+  let rule = matched.get(key)
+  if (rule === undefined) matched.set(key, (rule = firstMatch(facts, RULES)))
+  return rule
+}
+const matched = new Map<string, Rule>()
+
+function firstMatch(facts: Facts, rules: readonly Rule[]): Rule {
   for (const rule of rules) {
     let ok = true
     for (const name of FACT_NAMES) {

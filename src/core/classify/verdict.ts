@@ -35,8 +35,11 @@ export function resolveFacts(observations: readonly Observation[]): Resolved {
   const chosen: Resolved['chosen'] = {}
   const conflicts: Resolved['conflicts'] = []
   const contradicted: Observation[] = []
+  // One pass to sort the observations by fact, rather than one filter per fact.
+  const byFact: Record<FactName, Observation[]> = {outcome: [], path: [], inner: [], outer: []}
+  for (const o of observations) byFact[o.fact].push(o)
   for (const name of FACT_NAMES) {
-    const list = observations.filter((o) => o.fact === name)
+    const list = byFact[name]
     if (list.length === 0) continue
     if (name === 'outcome') {
       // Any hop that was blocked or failed decides: the request did not get out as the others say.
@@ -228,8 +231,10 @@ export function classifyChain(group: HopGroup, joined: readonly JoinedHeaders[] 
   for (const hop of hops) observations.push(...observeHop(hop))
   observations.push(...observeChain(hops))
   // A header set joined by Host and time alone is a weaker link: it may speak, but it is not a second witness.
-  const weakHeaders = new Set(joined.filter((j) => j.by === 'header-time').map((j) => j.evidence))
-  for (const j of joined) observations.push(...observeHeaders(j.evidence).map((o) => (weakHeaders.has(j.evidence) ? o.weakened() : o)))
+  for (const j of joined) {
+    const weak = j.by === 'header-time'
+    for (const o of observeHeaders(j.evidence)) observations.push(weak ? o.weakened() : o)
+  }
 
   const resolved = resolveFacts(observations)
   const rule: Rule = scope === 'egress' || scope === 'unknown' ? matchRule(resolved.facts) : NOT_EGRESS_RULE
