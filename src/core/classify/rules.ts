@@ -66,12 +66,19 @@ export function matchRule(facts: Facts, rules: readonly Rule[] = RULES): Rule {
   if (rules !== RULES) return firstMatch(facts, rules)
   // The table is fixed and the facts take few values (at most a few hundred combinations): each
   // combination is matched once, then looked up (a hot path over a million chains).
-  const key = `${facts.outcome ?? ''}|${facts.path ?? ''}|${facts.inner ?? ''}|${facts.outer ?? ''}`
-  let rule = matched.get(key)
-  if (rule === undefined) matched.set(key, (rule = firstMatch(facts, RULES)))
+  // Nested maps on the values themselves (constant strings, their hashes cached): no key to build.
+  let byPath = matched.get(facts.outcome)
+  if (!byPath) matched.set(facts.outcome, (byPath = new Map()))
+  let byInner = byPath.get(facts.path)
+  if (!byInner) byPath.set(facts.path, (byInner = new Map()))
+  let byOuter = byInner.get(facts.inner)
+  if (!byOuter) byInner.set(facts.inner, (byOuter = new Map()))
+  let rule = byOuter.get(facts.outer)
+  if (rule === undefined) byOuter.set(facts.outer, (rule = firstMatch(facts, RULES)))
   return rule
 }
-const matched = new Map<string, Rule>()
+type Level<K, V> = Map<K | undefined, V>
+const matched: Level<Facts['outcome'], Level<Facts['path'], Level<Facts['inner'], Level<Facts['outer'], Rule>>>> = new Map()
 
 function firstMatch(facts: Facts, rules: readonly Rule[]): Rule {
   for (const rule of rules) {
