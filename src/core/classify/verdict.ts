@@ -238,9 +238,7 @@ export function classifyChain(group: HopGroup, joined: readonly JoinedHeaders[] 
 
   const resolved = resolveFacts(observations)
   const rule: Rule = scope === 'egress' || scope === 'unknown' ? matchRule(resolved.facts) : NOT_EGRESS_RULE
-  const used = rule.verdict === 'unknown' ? [] : usedFacts(rule)
-  if (rule.verdict === 'blocked' || rule.verdict === 'failed') used.splice(0, used.length, 'outcome')
-  if (rule.verdict === 'passthrough-cluster') used.splice(0, used.length, 'path')
+  const used = factsDecidedBy(rule)
   const decisive: Observation[] = []
   for (const f of used) for (const o of resolved.chosen[f] ?? []) decisive.push(o)
   // Witnesses that disagree on a fact the verdict rests on lower confidence; on another fact they are only noted.
@@ -311,6 +309,17 @@ export function classifyChain(group: HopGroup, joined: readonly JoinedHeaders[] 
   }
   return {chain, facts: resolved.facts, outcomeDetail: resolved.chosen.outcome?.find((o) => o.detail)?.detail ?? null, byFact: resolved.chosen}
 }
+
+/** The facts a verdict rests on (a refusal on its outcome, PassthroughCluster on its path), once per rule. */
+function factsDecidedBy(rule: Rule): readonly FactName[] {
+  let used = decidedBy.get(rule)
+  if (used === undefined) {
+    used = rule.verdict === 'unknown' ? [] : rule.verdict === 'blocked' || rule.verdict === 'failed' ? ['outcome'] : rule.verdict === 'passthrough-cluster' ? ['path'] : usedFacts(rule)
+    decidedBy.set(rule, used)
+  }
+  return used
+}
+const decidedBy = new WeakMap<Rule, readonly FactName[]>()
 
 /** The earliest START_TIME as ISO 8601: the line's own text when it is already that (Envoy's default). */
 function isoOf(ms: number, hops: readonly Hop[]): string {
