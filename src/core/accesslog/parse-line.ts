@@ -84,7 +84,9 @@ export class AccessLogParser {
           this.sticky = idx
           return buildEntry(line, plan, source)
         }
-        if (fallback < 0) fallback = idx
+        // The first such format in the table's order, whatever matched the line before: the same line
+        // reads the same way in any context (and in the parallel reader's blocks).
+        if (fallback < 0 || idx < fallback) fallback = idx
         continue
       }
       if (lastMatch.badTime) badTime = true

@@ -96,7 +96,8 @@ function checkKeys(map: Node, allowed: readonly string[], what: string, fail: Fa
   if (!isMap(map)) return
   for (const pair of map.items) {
     const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key)
-    if (!allowed.includes(key)) fail(pair.key as Node, `unknown key '${key}' in ${what} (known: ${allowed.join(', ')})`)
+    // Quoted as JSON: a key holding a newline or a control character stays on the message's one line.
+    if (!allowed.includes(key)) fail(pair.key as Node, `unknown key ${JSON.stringify(key)} in ${what} (known: ${allowed.join(', ')})`)
   }
 }
 

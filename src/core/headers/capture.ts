@@ -150,7 +150,11 @@ class CaptureReader {
       const rest = this.text.slice(end, lineEnd)
       const next = rest.trimStart()
       if (next === '') return lastLine + 1
-      if (next[0] !== '{' && next[0] !== '[') return this.skip(lastLine, 'unrecognised', 'text after a JSON value')
+      if (next[0] !== '{' && next[0] !== '[') {
+        // One skip per line: a value already skipped on this line (bad JSON, no headers) covers the text too.
+        const already = this.skipped.length > 0 && this.skipped[this.skipped.length - 1]!.line === lastLine + 1
+        return already ? lastLine + 1 : this.skip(lastLine, 'unrecognised', 'text after a JSON value')
+      }
       at = end + (rest.length - next.length)
     }
   }

@@ -28,7 +28,7 @@ export function* jsonPieces(value: Record<string, unknown>): Generator<string> {
   let first = true
   for (const [key, v] of Object.entries(value)) {
     if (v === undefined || typeof v === 'function') continue
-    yield `${first ? '' : ','}${JSON.stringify(key)}:`
+    yield `${first ? '' : ','}${stringifySafe(key)}:`
     first = false
     if (Array.isArray(v)) {
       yield '['

@@ -26,8 +26,8 @@ describe('parsePolicy', () => {
   test.each([
     {name: 'YAML syntax: names line and column', text: 'default:\n  allow: [gateway-mtls-originated, gateway-passthrough\n  severity: high\n', error: /^p\.yaml:3:3: /},
     {name: 'a verdict that does not exist', text: 'rules:\n  - name: typo\n    allow: [gateway-mtls-orginated]\n', error: /^p\.yaml:3:13: unknown verdict "gateway-mtls-orginated"/},
-    {name: 'an unknown key (a typo of rules)', text: 'rule:\n  - allow: [blocked]\n', error: /^p\.yaml:1:1: unknown key 'rule' in policy/},
-    {name: 'an unknown key in a rule', text: 'rules:\n  - allow: [blocked]\n    host: x\n', error: /^p\.yaml:3:5: unknown key 'host' in rule 1/},
+    {name: 'an unknown key (a typo of rules)', text: 'rule:\n  - allow: [blocked]\n', error: /^p\.yaml:1:1: unknown key "rule" in policy/},
+    {name: 'an unknown key in a rule', text: 'rules:\n  - allow: [blocked]\n    host: x\n', error: /^p\.yaml:3:5: unknown key "host" in rule 1/},
     {name: 'a rule without allow', text: 'rules:\n  - hosts: [a]\n', error: /^p\.yaml:2:5: rule 'rule 1' has no `allow`/},
     {name: 'a bad severity', text: 'default:\n  severity: critical\n', error: /^p\.yaml:2:13: severity must be one of/},
     {name: 'a bad port', text: 'rules:\n  - allow: [blocked]\n    ports: [70000]\n', error: /^p\.yaml:3:13: a port is a number/},
