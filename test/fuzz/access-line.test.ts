@@ -69,8 +69,8 @@ function expectWriteBackStable(entry: AccessLogEntry): void {
 
 /**
  * Did the parser read the line at its first alignment, every field up to the first occurrence of its
- * separator? Otherwise a free-text field swallowed a separator (a user-agent holding `" "`), and which
- * preset such a line is read as is the known history bug below.
+ * separator? Otherwise a free-text field swallowed a separator (a user-agent holding `" "`): detection
+ * takes such a reading only when no preset reads the line cleanly.
  */
 function isCleanMatch(entry: AccessLogEntry): boolean {
   const plan = PLANS[entry.format]
@@ -148,31 +148,6 @@ function readings(line: string): {clean: AccessLogEntry[]; swallowed: AccessLogE
   return out
 }
 
-fuzz('a line with one reading gets that reading (what --format gives) whatever lines the parser read before it; one with several gets one of them',
-  fc.property(historyInput, ([line, state, before]) => {
-    const answers = answersAfter(line, state, before)
-    const {clean, swallowed} = readings(line)
-    const candidates = (clean.length > 0 ? clean : swallowed).map(withoutSource)
-    if (candidates.length <= 1) {
-      // One reading, or none (a skip): every history gives the same answer, and detection agrees with --format.
-      for (const r of answers) deepStrictEqual(comparable(r), comparable(answers[0]!))
-      if (candidates.length === 1) deepStrictEqual(comparable(answers[0]!), candidates[0])
-    } else {
-      // Several readings: which one wins is the known bug below; it must still be one of them.
-      for (const r of answers) check(typeof r !== 'string' && candidates.some((c) => isDeepStrictEqual(withoutSource(r), c)), () => `answer ${JSON.stringify(r)} is none of the line's readings`)
-    }
-  }))
-
-// BUG: src/core/accesslog/parse-line.ts AccessLogParser.parseText: a line that fits several presets is
-// read as the first that fits *in sticky order* (from the preset that matched the previous line), so
-// the same line gets different fields depending on the line before it, and the parallel reader (one
-// parser per block) can read a line differently from the serial one. Two ways a line fits several:
-// (1) none fits cleanly and several fit once a free-text field swallows a separator: an Istio 1.2 line
-// whose path holds a space is istio-1.2 for a fresh parser, but istio-1.1 (mixerStatus `-" "-`, the
-// failure reason lost) after an istio-1.1 line; (2) quotes inside a quoted value (Envoy does not escape
-// them) make it fit two presets cleanly: below, istio-1.8 for a fresh parser, istio-1.2 after a 1.2 line.
-// Fix: when the sticky preset's match swallowed a separator, or a matched free-text value holds a `"`,
-// try every preset in PRESETS order and take the first (clean first). Flip to `fuzz` then.
 const ISTIO_1_2_SPACE_IN_PATH =
   '[2024-06-21T19:00:00.000Z] "GET /a b HTTP/1.1" 200 - "-" "-" 0 26000 39 38 "-" "okhttp/4.12.0" "c3aad2ff-a383-4c0b-bb13-c41a0f4d5d9c" "crl3.digicert.com" "72.21.91.29:80" outbound|80||crl3.digicert.com 10.244.1.31:58949 72.21.91.29:80 10.244.1.31:38312 -'
 const ISTIO_1_1_LINE =
@@ -180,12 +155,39 @@ const ISTIO_1_1_LINE =
 const FITS_1_8_AND_1_2 =
   '[2024-06-21T19:00:01.545Z] "GET / HTTP/2" 200 - "-" 0 833 66 66 "10.244.1.40" " 0 - "-" 1284 10130 518 - "-" "-" "-" "-" "140.82.113.6:443" x 10.244.0.7:58819 140.82.114.6:443 10.244.0.7:58854 api.github.com'
 const ISTIO_1_2_LINE = ISTIO_1_2_SPACE_IN_PATH.replace('/a b', '/')
+
+// Found by this property and fixed in d56caf7: a line no preset fits cleanly, but several fit once a
+// free-text field swallows a separator, was read as the first of those *in sticky order*: the Istio 1.2
+// line with a space in its path (the first example) was istio-1.1 right after an istio-1.1 line.
+fuzz('a line gets the reading --format gives: its one clean reading, or else the first (in PRESETS order) that swallowed a separator, whatever lines the parser read before it',
+  fc.property(historyInput, ([line, state, before]) => {
+    const answers = answersAfter(line, state, before)
+    const {clean, swallowed} = readings(line)
+    if (clean.length > 1) {
+      // Several clean readings: which one wins is the open bug below; it must still be one of them.
+      for (const r of answers) check(typeof r !== 'string' && clean.some((c) => isDeepStrictEqual(withoutSource(r), withoutSource(c))), () => `answer ${JSON.stringify(r)} is none of the line's readings`)
+      return
+    }
+    for (const r of answers) deepStrictEqual(comparable(r), comparable(answers[0]!))
+    const reading = clean[0] ?? swallowed[0]
+    if (reading) deepStrictEqual(comparable(answers[0]!), withoutSource(reading))
+  }),
+  {examples: [[[ISTIO_1_2_SPACE_IN_PATH, 0, [ISTIO_1_1_LINE]]]]})
+
+// BUG: src/core/accesslog/parse-line.ts AccessLogParser.parseText: a line that fits several presets
+// cleanly (quotes inside a quoted value, which Envoy does not escape, can do it) is read as the first
+// that fits *in sticky order* (from the preset that matched the previous line), so the same line gets
+// different fields depending on the line before it, and the parallel reader (one parser per block) can
+// read it differently from the serial one. Example: istio-1.8 for a fresh parser, istio-1.2 (a mixer
+// status and failure reason cut from the user-agent) right after an istio-1.2 line. Fix: when a clean
+// match holds a `"` inside a quoted free-text value, try every preset and take the first clean one in
+// PRESETS order (lines without such a quote keep the one-match fast path). Flip to `fuzz` then.
 fuzz.fails('any line gets the same answer whatever lines the parser read before it',
   fc.property(historyInput, ([line, state, before]) => {
     const [first, ...rest] = answersAfter(line, state, before)
     for (const r of rest) deepStrictEqual(comparable(r), comparable(first!))
   }),
-  {examples: [[[ISTIO_1_2_SPACE_IN_PATH, 0, [ISTIO_1_1_LINE]]], [[FITS_1_8_AND_1_2, 0, [ISTIO_1_2_LINE]]]]})
+  {examples: [[[FITS_1_8_AND_1_2, 0, [ISTIO_1_2_LINE]]]]})
 
 // ---- pinned presets and round trips -----------------------------------------------------------------
 

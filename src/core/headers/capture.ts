@@ -74,8 +74,10 @@ class CaptureReader {
     return this.skip(i, 'unrecognised')
   }
 
+  /** Records line i as skipped, once: a second failure on the same line (two values, a value and text) adds nothing. */
   private skip(i: number, reason: CaptureSkipReason, detail?: string): number {
-    this.skipped.push(detail === undefined ? {line: i + 1, reason} : {line: i + 1, reason, detail})
+    const last = this.skipped[this.skipped.length - 1]
+    if (last?.line !== i + 1) this.skipped.push(detail === undefined ? {line: i + 1, reason} : {line: i + 1, reason, detail})
     return i + 1
   }
 
@@ -150,11 +152,7 @@ class CaptureReader {
       const rest = this.text.slice(end, lineEnd)
       const next = rest.trimStart()
       if (next === '') return lastLine + 1
-      if (next[0] !== '{' && next[0] !== '[') {
-        // One skip per line: a value already skipped on this line (bad JSON, no headers) covers the text too.
-        const already = this.skipped.length > 0 && this.skipped[this.skipped.length - 1]!.line === lastLine + 1
-        return already ? lastLine + 1 : this.skip(lastLine, 'unrecognised', 'text after a JSON value')
-      }
+      if (next[0] !== '{' && next[0] !== '[') return this.skip(lastLine, 'unrecognised', 'text after a JSON value')
       at = end + (rest.length - next.length)
     }
   }
