@@ -16,12 +16,15 @@ import {anyText, mutated} from './mutate.js'
 
 const FILE = 'p.yaml'
 
-/** A policy's promises, or an error's shape (one line, as the doc says). True for a policy. */
-function expectPolicyOrError(text: string): boolean {
+/**
+ * A policy's promises, or an error's shape: one line, as the doc says. `lineBreaks` is what may not
+ * appear in it (the open BUG below is about `\r`). True for a policy.
+ */
+function expectPolicyOrError(text: string, lineBreaks = /\n/): boolean {
   const r = parsePolicy(text, FILE)
   if (!r.ok) {
     check(typeof r.error === 'string' && /^p\.yaml(:\d+:\d+)?: \S/.test(r.error), () => `error ${JSON.stringify(r.error)}`)
-    check(!/[\n\r]/.test(r.error), () => `error is not one line: ${JSON.stringify(r.error)}`)
+    check(!lineBreaks.test(r.error), () => `error is not one line: ${JSON.stringify(r.error)}`)
     return false
   }
   const {policy} = r
@@ -96,6 +99,10 @@ fuzz('any text, any YAML: a policy of valid verdicts, severities, ports, hosts a
     examples: [['"a\\nb": 1\n']],
     after: () => check(seen.policies + seen.errors < OUTCOMES_CHECKED_FROM || (seen.policies > 0 && seen.errors > 0), () => `${seen.policies} policies, ${seen.errors} errors: one outcome only`),
   })
+
+// Found by `npm run fuzz` after ~94,000 inputs: the yaml library quotes the offending source raw, so
+// '>\r\0' once gave an error holding a carriage return.
+fuzz('no error holds a carriage return', fc.property(policyText, (text) => void expectPolicyOrError(text, /[\r\n]/)), {examples: [['>\r\u0000']]})
 
 // ---- round trip ---------------------------------------------------------------------------------------
 

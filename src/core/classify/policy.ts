@@ -163,7 +163,7 @@ function readSeverity(node: Node, fail: Fail): Severity {
   return v as Severity
 }
 
-const firstLine = (s: string): string => s.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '').trim()
+const firstLine = (s: string): string => s.split(/\r\n|\r|\n/)[0]!.replace(/ at line \d+, column \d+:?$/, '').trim()
 
 /** The first rule whose hosts and ports match the destination, or null (the default applies). */
 export function ruleFor(policy: Policy, host: string | null, port: number | null): PolicyRule | null {
