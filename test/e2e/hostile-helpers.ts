@@ -237,7 +237,7 @@ function firstOutputOrExit(stdout: NodeJS.ReadableStream, exited: Promise<unknow
 
 /**
  * A module to preload with `node --import` that makes the CLI fail the way a bug in it would: the first
- * JSON.stringify or stdout write whose text contains `sentinel` throws an Error (no `code`, so not EPIPE)
+ * JSON.stringify or stdout write (text or UTF-8 bytes) whose text contains `sentinel` throws an Error (no `code`, so not EPIPE)
  * with `message`. Between them every command is covered (decode prints through console.log, which
  * swallows write errors, but stringifies first). No hook in src/ is needed.
  */
@@ -248,7 +248,8 @@ export function failingOn(sentinel: string, message: string): string[] {
     const stringify = JSON.stringify
     JSON.stringify = (...args) => { const text = stringify(...args); if (hit(text)) fail(); return text }
     const write = process.stdout.write.bind(process.stdout)
-    process.stdout.write = (chunk, ...rest) => { if (hit(String(chunk))) fail(); return write(chunk, ...rest) }`
+    const text = (chunk) => typeof chunk === 'string' ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString()
+    process.stdout.write = (chunk, ...rest) => { if (hit(text(chunk))) fail(); return write(chunk, ...rest) }`
   return ['--import', `data:text/javascript,${encodeURIComponent(code)}`]
 }
 

@@ -56,18 +56,27 @@ export class AccessLogParser {
 
   /** The entry, or why the line is skipped. Never throws. `line` has no envelope (see unwrapEnvelope). */
   parse(line: string, source: SourceRef): AccessLogEntry | SkipReason {
+    const r = this.match(line, source)
+    return isTextPlan(r) ? buildEntry(line, r, source) : r
+  }
+
+  /**
+   * As parse, but a text line's entry is not built: the plan that matched is returned, its field
+   * boundaries left in parse-text's state for buildEntry or writeMatched (until the next match).
+   */
+  match(line: string, source: SourceRef): TextPlan | AccessLogEntry | SkipReason {
     const c0 = line.charCodeAt(0)
     if (c0 === 0x7b /* { */ && this.pinned?.kind !== 'text') return parseJsonLine(line, this.json, source)
     if (this.pinned?.kind === 'json') return line.trim() === '' ? 'blank' : 'not-access-log'
     if (c0 !== 0x5b /* [ */ && !this.pinned) return classifyOther(line)
-    const entry = this.parseText(line, source)
+    const entry = this.detectText(line)
     if (entry !== 'no-format-matched') return entry
     // Nothing matched: say what the line is, if it is something we know (a blank, a proxy log line).
     const other = classifyOther(line)
     return other === 'not-access-log' && (c0 === 0x5b || this.pinned) ? 'no-format-matched' : other
   }
 
-  private parseText(line: string, source: SourceRef): AccessLogEntry | SkipReason {
+  private detectText(line: string): TextPlan | SkipReason {
     const plans = this.texts
     let best = 0
     let short = false
@@ -82,7 +91,7 @@ export class AccessLogParser {
         // kept only if no format fits the line cleanly: the 1.3 format must win over 1.8 on 1.3 lines.
         if (!lastMatch.backtracked) {
           this.sticky = idx
-          return buildEntry(line, plan, source)
+          return plan
         }
         // The first such format in the table's order, whatever matched the line before: the same line
         // reads the same way in any context (and in the parallel reader's blocks).
@@ -97,7 +106,7 @@ export class AccessLogParser {
     }
     if (fallback >= 0) {
       matchText(line, plans[fallback]!)
-      return buildEntry(line, plans[fallback]!, source)
+      return plans[fallback]!
     }
     if (badTime && best <= 1) return isOldEnvoyLog(line) ? 'envoy-log' : 'bad-time'
     // Four fields in (time, request line, code) and then the line ends: it was cut off.
@@ -105,6 +114,9 @@ export class AccessLogParser {
     return 'no-format-matched'
   }
 }
+
+/** A match's plan, told from a JSON line's entry and a skip reason. */
+export const isTextPlan = (r: TextPlan | AccessLogEntry | SkipReason): r is TextPlan => typeof r === 'object' && (r as TextPlan).kind === 'text'
 
 /** Parses one line with a fresh parser (detection, no envelope). For tests and one-off use. */
 export function parseAccessLine(line: string, source: SourceRef = {input: '-', line: 1}, plan?: Plan): Parsed<AccessLogEntry> {

@@ -1,5 +1,6 @@
 import type {AccessLogEntry, SourceRef} from '../model.js'
 import type {Step, TextPlan} from './compile.js'
+import {type ByteSink, writeTextEntry} from './ndjson.js'
 
 // Matching a line against a compiled text plan. Each field runs to the next occurrence of the literal
 // that follows it; typed fields (times, numbers, flags, tokens) must fit their type. A free-text field
@@ -175,6 +176,11 @@ export function buildEntry(line: string, plan: TextPlan, source: SourceRef): Acc
   let build = builders.get(plan)
   if (!build) builders.set(plan, (build = compileBuilder(plan)))
   return build(line, bounds, timeMs, source)
+}
+
+/** Writes the entry of the last successful matchText as an NDJSON line; false when the plan needs buildEntry (see writeTextEntry). */
+export function writeMatched(sink: ByteSink, line: string, plan: TextPlan, source: SourceRef): boolean {
+  return writeTextEntry(sink, line, plan, bounds, timeMs, source)
 }
 
 type Builder = (s: string, b: Int32Array, t: number, source: SourceRef) => AccessLogEntry

@@ -3,7 +3,9 @@ import {LineSplitter, MAX_LINE} from '../input/lines.js'
 import type {AccessLogEntry, SourceRef} from '../model.js'
 import {type LineStats, type SkipReason, type SkippedLine, countParsed, countSkipped} from '../result.js'
 import {stringifySafe} from '../text/json.js'
-import {AccessLogParser, type Plan} from './parse-line.js'
+import {ByteSink} from './ndjson.js'
+import {AccessLogParser, type Plan, isTextPlan} from './parse-line.js'
+import {buildEntry, writeMatched} from './parse-text.js'
 
 export interface ReadOptions {
   /** A pinned format; detected per line when absent. */
@@ -14,16 +16,21 @@ export interface ReadOptions {
   skippedPreview?: number
   /** The number of the first line fed, when the text is a later block of an input (parallel reading). */
   firstLine?: number
-  /** Produce NDJSON text (Batch.ndjson) instead of entry objects: what `parse` prints, built more cheaply. */
-  ndjson?: boolean
+  /**
+   * Produce NDJSON (Batch.ndjson, UTF-8) instead of entry objects: what `parse` prints, built more
+   * cheaply. A sink given here is written through (and its memory reused across readers).
+   */
+  ndjson?: boolean | ByteSink
 }
+
+const NONE = new Uint8Array(0)
 
 /** What one chunk of input produced. Every line read ends in exactly one of the two lists. */
 export interface Batch {
   entries: AccessLogEntry[]
   skipped: SkippedLine[]
-  /** With the ndjson option: one JSON line per parsed line, in place of `entries`. */
-  ndjson: string
+  /** With the ndjson option: one JSON line per parsed line, in place of `entries`, as UTF-8 (empty otherwise). */
+  ndjson: Uint8Array
 }
 
 /**
@@ -36,8 +43,9 @@ export class AccessLogReader {
   private readonly parser: AccessLogParser
   private readonly preview: number
   private readonly offset: number
-  private batch: Batch = {entries: [], skipped: [], ndjson: ''}
-  private readonly asJson: boolean
+  private batch: Batch = {entries: [], skipped: [], ndjson: NONE}
+  /** Where NDJSON is written, with the ndjson option. */
+  private readonly sink: ByteSink | undefined
   private readonly onLine = (text: string | null, n: number): void => this.line(text, n)
 
   constructor(
@@ -49,7 +57,7 @@ export class AccessLogReader {
     this.parser = new AccessLogParser(options.plan)
     this.preview = options.skippedPreview ?? 1000
     this.offset = (options.firstLine ?? 1) - 1
-    this.asJson = options.ndjson ?? false
+    if (options.ndjson) this.sink = options.ndjson === true ? new ByteSink() : options.ndjson
   }
 
   /** Feeds one decoded chunk and returns what it completed. */
@@ -66,7 +74,8 @@ export class AccessLogReader {
 
   private take(): Batch {
     const out = this.batch
-    this.batch = {entries: [], skipped: [], ndjson: ''}
+    if (this.sink) out.ndjson = this.sink.take()
+    this.batch = {entries: [], skipped: [], ndjson: NONE}
     return out
   }
 
@@ -76,12 +85,21 @@ export class AccessLogReader {
     const source: SourceRef = {input: this.input, line: n}
     const body = unwrapEnvelope(text, source)
     if (body === null) return this.skip('envelope', n, text)
-    const r = this.parser.parse(body, source)
+    const r = this.parser.match(body, source)
     if (typeof r === 'string') return this.skip(r, n, text)
-    countParsed(this.stats, r.format)
-    // JSON.stringify makes flat strings; a hand-built line is a rope that costs more to write than it saved.
-    if (this.asJson) this.batch.ndjson += `${stringifySafe(r)}\n`
-    else this.batch.entries.push(r)
+    if (isTextPlan(r)) {
+      countParsed(this.stats, r.name)
+      if (this.sink && writeMatched(this.sink, body, r, source)) return
+      this.add(buildEntry(body, r, source))
+    } else {
+      countParsed(this.stats, r.format)
+      this.add(r)
+    }
+  }
+
+  private add(entry: AccessLogEntry): void {
+    if (this.sink) this.sink.writeString(`${stringifySafe(entry)}\n`)
+    else this.batch.entries.push(entry)
   }
 
   private skip(reason: SkipReason, n: number, text: string | undefined): void {

@@ -4,6 +4,7 @@
 import {parentPort, workerData} from 'node:worker_threads'
 
 import {compileFormat, type Plan} from '../../core/accesslog/parse-line.js'
+import {ByteSink} from '../../core/accesslog/ndjson.js'
 import {AccessLogReader} from '../../core/accesslog/reader.js'
 import {newLineStats} from '../../core/result.js'
 import type {ParseJob, ParseResult, WorkerSetup} from './protocol.js'
@@ -15,16 +16,21 @@ if (setup.format !== undefined) {
   if (compiled.ok) plan = compiled.value // the main thread has already refused a bad --format
 }
 const decoder = new TextDecoder('utf-8')
+// One sink for every block: its memory is reused, each block's NDJSON copied out of it once.
+const sink = new ByteSink(1 << 20)
 
 parentPort!.on('message', (job: ParseJob) => {
   const stats = newLineStats()
-  const reader = new AccessLogReader(job.input, stats, {plan, maxLine: setup.maxLine, firstLine: job.firstLine, ndjson: true})
+  const reader = new AccessLogReader(job.input, stats, {plan, maxLine: setup.maxLine, firstLine: job.firstLine, ndjson: sink})
   const a = reader.push(decoder.decode(job.bytes))
   const b = reader.end()
-  const ndjson = a.ndjson + b.ndjson
-  // Encoded here, not on the main thread, and handed over without a copy.
-  const bytes = Buffer.from(ndjson)
-  const owned = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes)
+  // Written as UTF-8 here, not on the main thread, each in a buffer of its own, handed over without a copy.
+  let owned = a.ndjson
+  if (b.ndjson.length > 0) {
+    owned = new Uint8Array(a.ndjson.length + b.ndjson.length)
+    owned.set(a.ndjson)
+    owned.set(b.ndjson, a.ndjson.length)
+  }
   const result: ParseResult = {id: job.id, ndjson: owned, skipped: a.skipped.concat(b.skipped), stats}
   parentPort!.postMessage(result, [owned.buffer as ArrayBuffer])
 })

@@ -1,0 +1,107 @@
+// The NDJSON writer (src/core/accesslog/ndjson.ts) writes `parse`'s output byte by byte from a matched
+// line's fields. Its contract is to write exactly what JSON.stringify (through stringifySafe) writes for
+// the entry the builder makes: checked here on every fixture and on the edges of the fast path (quotes,
+// backslashes, non-ASCII, control characters, numbers, flags, envelopes, a buffer that must grow).
+
+import {readdirSync, readFileSync, statSync} from 'node:fs'
+import {join} from 'node:path'
+
+import {describe, expect, test} from 'vitest'
+
+import {ByteSink} from '../../../src/core/accesslog/ndjson.js'
+import {compileFormat} from '../../../src/core/accesslog/parse-line.js'
+import {AccessLogReader, type ReadOptions} from '../../../src/core/accesslog/reader.js'
+import {newLineStats} from '../../../src/core/result.js'
+import {stringifySafe} from '../../../src/core/text/json.js'
+
+const utf8 = new TextDecoder('utf-8', {fatal: true})
+
+/** The NDJSON the reader writes, and the NDJSON of its entries through JSON.stringify. */
+function both(text: string, options: ReadOptions = {}, input = 'w.log'): {written: string; stringified: string} {
+  const asBytes = new AccessLogReader(input, newLineStats(), {...options, ndjson: true})
+  const asEntries = new AccessLogReader(input, newLineStats(), options)
+  let written = ''
+  let stringified = ''
+  for (const batch of [asBytes.push(text), asBytes.end()]) written += utf8.decode(batch.ndjson)
+  for (const batch of [asEntries.push(text), asEntries.end()]) for (const e of batch.entries) stringified += `${stringifySafe(e)}\n`
+  return {written, stringified}
+}
+
+const LINE = `[2024-06-21T19:24:00.453Z] "GET /headers HTTP/2" 200 - via_upstream - "-" 0 1450 57 57 "10.244.0.7" "curl/7.83.1-DEV" "51ed62d9-1da8-4250-9923-df406ca9fd57" "httpbin.org" "3.213.1.197:80" outbound|80||httpbin.org 10.244.0.6:41144 10.244.0.6:8080 10.244.0.7:55490 - -`
+const withAgent = (agent: string) => LINE.replace('curl/7.83.1-DEV', agent)
+
+function* files(dir: string): Generator<string> {
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name)
+    if (statSync(path).isDirectory()) yield* files(path)
+    else if (/\.(log|txt)$/.test(name)) yield path
+  }
+}
+
+describe('the same bytes as JSON.stringify', () => {
+  test.each([...files('fixtures')])('%s', (path) => {
+    const {written, stringified} = both(readFileSync(path, 'utf8'), {}, path)
+    expect(written).toBe(stringified)
+  })
+
+  test.each([
+    ['a quote in a value (read by backtracking)', withAgent('say "hi"')],
+    ['a backslash', withAgent('C:\\agent')],
+    ['non-ASCII', withAgent('agent/1.0 (Ünïcode; 日本語; 😀)')],
+    ['C0 and C1 controls, DEL, a bidi override', withAgent('a\u0001b\u0085c\u007fd\u202ee')],
+    ['a lone surrogate', withAgent('x\ud800y')],
+    ['numbers with leading zeros', LINE.replace(' 0 1450 57 57 ', ' 000 0001450 0 00057 ')],
+    ['a 15-digit number', LINE.replace(' 0 1450 57 57 ', ' 999999999999999 1000000000 4294967296 2147483648 ')],
+    ['a year before 1970 (negative epoch ms)', LINE.replace('2024-06-21', '0042-06-21')],
+    ['flags', LINE.replace('200 - via_upstream', '503 UF,URX,NoHealthyUpstream via_upstream')],
+    ['an empty flag', LINE.replace('200 - via_upstream', '503 UF,,URX, via_upstream')],
+    ['an alt_stat_name cluster', LINE.replace('outbound|80||httpbin.org', 'outbound|80||httpbin.org;')],
+    ['a long value: the buffer grows mid-line', withAgent('é'.repeat(200_000))],
+  ])('%s', (_name, line) => {
+    const {written, stringified} = both(`${line}\n`)
+    expect(stringified).not.toBe('')
+    expect(written).toBe(stringified)
+  })
+
+  test('kubectl --prefix and --timestamps, stern: the envelope keys in the order they were set', () => {
+    const text = [
+      `[pod/istio-egressgateway-6c9b5d8f6d-x2x9q/istio-proxy] 2024-06-21T19:24:00.453716513Z ${LINE}`,
+      `[pod/curl-7d9f8b6c4d-m5wlt/istio-proxy] ${LINE}`,
+      `2024-06-21T19:24:00.453716513Z ${LINE}`,
+      `curl-7d9f8b6c4d-m5wlt istio-proxy ${LINE}`,
+      JSON.stringify({message: LINE, podName: 'curl-7d9f8b6c4d-m5wlt', containerName: 'istio-proxy', namespace: 'default'}),
+    ].join('\n')
+    const {written, stringified} = both(text)
+    expect(stringified.split('\n').length).toBeGreaterThan(4)
+    expect(written).toBe(stringified)
+  })
+
+  test('an input name that needs escaping', () => {
+    const {written, stringified} = both(`${LINE}\n`, {}, 'dir "a"\\\u001b[31m.log')
+    expect(written).toBe(stringified)
+  })
+
+  test('a custom format with operators outside the model (extra) goes the generic way, with the same result', () => {
+    const plan = compileFormat('[%START_TIME%] %REQ(:AUTHORITY)% %UPSTREAM_CLUSTER% %REQ(X-CUSTOM)%')
+    if (!plan.ok) throw new Error(plan.detail)
+    const {written, stringified} = both('[2024-06-21T19:24:00.453Z] httpbin.org outbound|80||httpbin.org hello\n', {plan: plan.value})
+    expect(stringified).toContain('"extra"')
+    expect(written).toBe(stringified)
+  })
+})
+
+describe('ByteSink', () => {
+  test('take() copies out what was written and starts again in the same memory', () => {
+    const sink = new ByteSink(4)
+    sink.writeString('héllo')
+    const memory = sink.bytes
+    const first = sink.take()
+    expect(utf8.decode(first)).toBe('héllo')
+    expect(first.byteOffset).toBe(0)
+    expect(first.byteLength).toBe(first.buffer.byteLength) // its own buffer: transferable
+    sink.writeString('ab')
+    expect(sink.bytes).toBe(memory)
+    expect(utf8.decode(sink.take())).toBe('ab')
+    expect(utf8.decode(first)).toBe('héllo') // untouched by later writes
+  })
+})
