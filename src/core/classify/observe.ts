@@ -117,19 +117,19 @@ export function doubleEncryption(hop: Hop): {proven: boolean; why: string} | nul
  * on. The TCP connection was made, so the sidecar's TLS handshake with the gateway failed: the sidecar
  * wrapped the app's TLS in mTLS (a DestinationRule ISTIO_MUTUAL toward the gateway on a passthrough route).
  */
-export function observeChain(hops: readonly Hop[]): Observation[] {
+export function observeChain(hops: readonly Hop[], out: Observation[] = []): Observation[] {
   const s = hops.find((h) => h.role === 'sidecar' && h.toGateway)
   const g = hops.find((h) => h.role === 'egress-gateway')
-  if (!s || !g || s.kind !== 'tcp' || !s.entry.requestedServerName || !s.entry.responseFlags?.includes('UF')) return []
-  if (g.kind !== 'tcp' || (g.entry.responseFlags ?? []).length > 0 || !g.entry.upstreamHost) return []
-  return [
+  if (!s || !g || s.kind !== 'tcp' || !s.entry.requestedServerName || !s.entry.responseFlags?.includes('UF')) return out
+  if (g.kind !== 'tcp' || (g.entry.responseFlags ?? []).length > 0 || !g.entry.upstreamHost) return out
+  out.push(
     obs('outcome', 'failed', 'sidecar', () => ({ref: `${s.ref} + ${g.ref}`, fact: `the gateway accepted the sidecar's connection and passed it on (${g.entry.bytesReceived ?? 0}/${g.entry.bytesSent ?? 0} bytes), yet the sidecar reports UF with SNI ${s.entry.requestedServerName}: its TLS handshake with the gateway failed — the app's TLS wrapped in mTLS (a DestinationRule ISTIO_MUTUAL toward the gateway on a passthrough route)`, fields: {sidecarFlags: flagsText(s.entry), requestedServerName: s.entry.requestedServerName ?? null, gatewayUpstreamHost: g.entry.upstreamHost ?? null}}), 'inferred', true, 'double encryption'),
-  ]
+  )
+  return out
 }
 
-/** What one hop says about each fact. */
-export function observeHop(hop: Hop): Observation[] {
-  const out: Observation[] = []
+/** What one hop says about each fact, added to `out`. */
+export function observeHop(hop: Hop, out: Observation[] = []): Observation[] {
   const e = hop.entry
   const src = sourceOf(hop)
   const ref = hop.ref
@@ -140,8 +140,9 @@ export function observeHop(hop: Hop): Observation[] {
   const c = hop.cluster
   const flags = e.responseFlags ?? []
   const details = e.responseCodeDetails ?? null
-  const tlsReason = tlsFailureReason(e)
-  const dbl = doubleEncryption(hop)
+  // The TLS reason and the double-encryption test run only when no refusal above decided the outcome.
+  let tlsReason: string | null
+  let dbl: ReturnType<typeof doubleEncryption>
   if (c?.kind === 'blackhole') {
     out.push(obs('outcome', 'blocked', src, () => ({ref, fact: `${name} sent it to BlackHoleCluster: no ServiceEntry for the destination under REGISTRY_ONLY`, fields: {upstreamCluster: c.raw, responseFlags: flagsText(e), downstreamLocalAddress: e.downstreamLocalAddress ?? null}}), 'proven', false, 'BlackHoleCluster'))
   } else if (e.routeName === 'block_all' || (details === 'direct_response' && e.responseCode === 502 && !c)) {
@@ -153,10 +154,12 @@ export function observeHop(hop: Hop): Observation[] {
     out.push(obs('outcome', 'blocked', src, () => ({ref, fact: `${name} denied it by policy (${details ?? flagsText(e)})`, fields: {responseCode: e.responseCode ?? null, responseCodeDetails: details, responseFlags: flagsText(e)}}), 'proven', false, `denied (${details ?? flagsText(e)})`))
   } else if (!c && e.upstreamCluster === null && flags.includes('UH') && e.responseCode === 0 && hop.role === 'sidecar') {
     out.push(obs('outcome', 'blocked', src, () => ({ref, fact: `${name} had no cluster for it (cluster null, UH, code 0): BlackHoleCluster as Istio's JSON logs it`, fields: {upstreamCluster: null, responseFlags: flagsText(e), downstreamLocalAddress: e.downstreamLocalAddress ?? null}}), 'proven', false, 'BlackHoleCluster (logged as null)'))
-  } else if (tlsReason) {
-    out.push(obs('outcome', 'failed', src, () => ({ref, fact: `${name}'s upstream TLS failed: ${tlsReason}`, fields: {responseFlags: flagsText(e), upstreamTransportFailureReason: e.upstreamTransportFailureReason ?? null, responseCodeDetails: details, upstreamHost: e.upstreamHost ?? null}}), 'proven', false, `upstream TLS failure: ${tlsReason}`))
-  } else if (dbl) {
-    out.push(obs('outcome', 'failed', src, () => ({ref, fact: `${name}: ${dbl.why}`, fields: {requestedServerName: e.requestedServerName ?? null, bytesReceived: e.bytesReceived ?? null, bytesSent: e.bytesSent ?? null, responseFlags: flagsText(e), upstreamCluster: e.upstreamCluster ?? null, upstreamTlsVersion: e.upstreamTlsVersion ?? null}}), dbl.proven ? 'proven' : 'inferred', !dbl.proven, 'double encryption'))
+  } else if ((tlsReason = tlsFailureReason(e)) !== null) {
+    const reason = tlsReason
+    out.push(obs('outcome', 'failed', src, () => ({ref, fact: `${name}'s upstream TLS failed: ${reason}`, fields: {responseFlags: flagsText(e), upstreamTransportFailureReason: e.upstreamTransportFailureReason ?? null, responseCodeDetails: details, upstreamHost: e.upstreamHost ?? null}}), 'proven', false, `upstream TLS failure: ${reason}`))
+  } else if ((dbl = doubleEncryption(hop)) !== null) {
+    const why = dbl.why
+    out.push(obs('outcome', 'failed', src, () => ({ref, fact: `${name}: ${why}`, fields: {requestedServerName: e.requestedServerName ?? null, bytesReceived: e.bytesReceived ?? null, bytesSent: e.bytesSent ?? null, responseFlags: flagsText(e), upstreamCluster: e.upstreamCluster ?? null, upstreamTlsVersion: e.upstreamTlsVersion ?? null}}), dbl.proven ? 'proven' : 'inferred', !dbl.proven, 'double encryption'))
   } else if (flags.some((f) => PATH_FAILURE_FLAGS.includes(f))) {
     const what = flags.includes('DPE') ? 'the client spoke something the listener could not read as HTTP (TLS to a port declared HTTP?)' : flags.includes('UPE') ? 'the upstream answered in a protocol the proxy could not read (plain HTTP to a TLS port?)' : 'no cluster for the route'
     out.push(obs('outcome', 'failed', src, () => ({ref, fact: `${name}: ${what} (${flagsText(e)} ${details ?? ''})`, fields: {responseCode: e.responseCode ?? null, responseFlags: flagsText(e), responseCodeDetails: details, upstreamHost: e.upstreamHost ?? null}}), 'proven', false, `${what} (${flagsText(e)})`))
@@ -179,59 +182,78 @@ export function observeHop(hop: Hop): Observation[] {
     out.push(obs('path', 'direct', src, () => ({ref, fact: `the sidecar sent it to ${e.upstreamHost}; the line has no cluster to say whether that is a gateway (format ${e.format})`, fields: {upstreamHost: e.upstreamHost ?? null, format: e.format}}), 'inferred', true))
   }
 
-  // ---- inner (sidecar→gateway leg)
+  // ---- inner (sidecar→gateway leg); the sentences are written only when the evidence is read.
   if (hop.role === 'egress-gateway' && hop.downstream !== 'unknown') {
-    const inner = hop.downstream
-    const proven = hop.downstreamProven
-    const fact = proven
-      ? inner === 'plaintext'
-        ? `the gateway's downstream was not TLS (DOWNSTREAM_TLS_VERSION empty)`
-        : `the gateway's downstream was ${e.downstreamTlsVersion}${inner === 'mtls' ? ` with client certificate ${e.downstreamPeerUriSan ?? e.downstreamPeerSubject}` : ' without a client certificate'}`
-      : hop.kind === 'tcp'
-        ? `the gateway passed TLS through on listener ${e.downstreamLocalAddress ?? '-'} (SNI ${e.requestedServerName}, "- - -": not terminated)`
-        : inner === 'plaintext'
-          ? `the gateway read plain HTTP (${e.protocol ?? '-'}) on listener ${e.downstreamLocalAddress ?? '-'} with no SNI`
-          : `the gateway terminated TLS on listener ${e.downstreamLocalAddress ?? '-'} (SNI ${e.requestedServerName}, then HTTP ${e.protocol ?? ''}): an ISTIO_MUTUAL server, mTLS inferred`
-    out.push(obs('inner', inner, src, () => ({ref, fact, fields: {downstreamLocalAddress: e.downstreamLocalAddress ?? null, requestedServerName: e.requestedServerName ?? null, protocol: e.protocol ?? null, ...(proven ? {downstreamTlsVersion: e.downstreamTlsVersion ?? null, downstreamPeerUriSan: e.downstreamPeerUriSan ?? null} : {})}}), proven ? 'proven' : 'inferred'))
+    out.push(obs('inner', hop.downstream, src, () => gatewayInnerEvidence(hop), hop.downstreamProven ? 'proven' : 'inferred'))
   } else if (hop.role === 'sidecar' && hop.toGateway && hop.upstream !== 'unknown' && hop.upstream !== 'none') {
     const inner = hop.upstream === 'mtls-originated' ? 'mtls' : hop.upstream === 'plaintext' ? 'plaintext' : 'tls'
     const proven = hop.upstreamProven
-    const fact = proven
-      ? `the sidecar's upstream to the gateway was ${e.upstreamTlsVersion ?? 'not TLS'}${e.upstreamPeerUriSan ? ` with peer ${e.upstreamPeerUriSan}` : ''}`
-      : hop.kind === 'tcp'
-        ? `the sidecar forwarded the app's TLS (SNI ${e.requestedServerName}) to the gateway at ${e.upstreamHost ?? '-'}`
-        : `the sidecar sent HTTP to the gateway's port ${hop.upstreamPort ?? '?'} (${inner === 'mtls' ? "the gateway's https port: ISTIO_MUTUAL" : 'its http port: plaintext'})`
     // The gateway's ports are a convention (a Gateway server may use TLS on 8080): below what the gateway's own line says.
-    out.push(obs('inner', inner, src, () => ({ref, fact, fields: {upstreamHost: e.upstreamHost ?? null, upstreamCluster: e.upstreamCluster ?? null, ...(proven ? {upstreamTlsVersion: e.upstreamTlsVersion ?? null, upstreamPeerUriSan: e.upstreamPeerUriSan ?? null} : {})}}), proven ? 'proven' : 'inferred', !proven && hop.kind === 'http'))
+    out.push(obs('inner', inner, src, () => sidecarInnerEvidence(hop, inner), proven ? 'proven' : 'inferred', !proven && hop.kind === 'http'))
   }
 
   // ---- outer (how it left the mesh): from the exit proxy only
   const exit = hop.role === 'egress-gateway' || (hop.role === 'sidecar' && !hop.toGateway)
   if (exit && hop.upstream !== 'unknown' && hop.upstream !== 'none') {
-    const proven = hop.upstreamProven
-    const clientCert = upstreamClientCertificate(e)
-    const to = `${e.upstreamHost ?? '-'} via ${clusterText(c)}`
-    const fact =
-      hop.upstream === 'tls-passthrough'
-        ? `the ${name} passed the app's TLS through to ${to} (TCP "- - -", SNI ${e.requestedServerName})`
-        : hop.upstream === 'plaintext'
-          ? proven
-            ? `the ${name} sent plain HTTP to ${to} (UPSTREAM_TLS_VERSION empty)`
-            : `the ${name} sent HTTP to ${to}: port ${hop.upstreamPort} carries no TLS`
-          : proven
-            ? `the ${name} originated ${e.upstreamTlsVersion ?? 'TLS'} to ${to}${clientCert ? ` presenting client certificate ${clientCert}` : ''}${e.upstreamPeerUriSan || e.upstreamPeerSubject ? `; server ${e.upstreamPeerUriSan ?? e.upstreamPeerSubject}` : ''}`
-            : `the ${name} read HTTP and sent it to ${to}: port ${hop.upstreamPort} (UPSTREAM_HOST, not the cluster's port), so it originated TLS`
-    const fields: Fields = {upstreamHost: e.upstreamHost ?? null, upstreamCluster: e.upstreamCluster ?? null}
-    if (hop.kind === 'tcp') fields.requestedServerName = e.requestedServerName ?? null
-    else fields.protocol = e.protocol ?? null
-    if (proven) {
-      fields.upstreamTlsVersion = e.upstreamTlsVersion ?? null
-      if (e.upstreamPeerUriSan || e.upstreamPeerSubject) fields.upstreamPeer = e.upstreamPeerUriSan ?? e.upstreamPeerSubject ?? null
-      if (clientCert) fields.upstreamLocalCertificate = clientCert
-    }
-    out.push(obs('outer', hop.upstream, src, () => ({ref, fact, fields}), proven ? 'proven' : 'inferred'))
+    out.push(obs('outer', hop.upstream, src, () => outerEvidence(hop, name), hop.upstreamProven ? 'proven' : 'inferred'))
   }
   return out
+}
+
+/** The gateway line on the sidecar→gateway leg: its downstream TLS fields, else its listener, SNI and protocol. */
+function gatewayInnerEvidence(hop: Hop): EvidenceInit {
+  const e = hop.entry
+  const inner = hop.downstream
+  const proven = hop.downstreamProven
+  const fact = proven
+    ? inner === 'plaintext'
+      ? `the gateway's downstream was not TLS (DOWNSTREAM_TLS_VERSION empty)`
+      : `the gateway's downstream was ${e.downstreamTlsVersion}${inner === 'mtls' ? ` with client certificate ${e.downstreamPeerUriSan ?? e.downstreamPeerSubject}` : ' without a client certificate'}`
+    : hop.kind === 'tcp'
+      ? `the gateway passed TLS through on listener ${e.downstreamLocalAddress ?? '-'} (SNI ${e.requestedServerName}, "- - -": not terminated)`
+      : inner === 'plaintext'
+        ? `the gateway read plain HTTP (${e.protocol ?? '-'}) on listener ${e.downstreamLocalAddress ?? '-'} with no SNI`
+        : `the gateway terminated TLS on listener ${e.downstreamLocalAddress ?? '-'} (SNI ${e.requestedServerName}, then HTTP ${e.protocol ?? ''}): an ISTIO_MUTUAL server, mTLS inferred`
+  return {ref: hop.ref, fact, fields: {downstreamLocalAddress: e.downstreamLocalAddress ?? null, requestedServerName: e.requestedServerName ?? null, protocol: e.protocol ?? null, ...(proven ? {downstreamTlsVersion: e.downstreamTlsVersion ?? null, downstreamPeerUriSan: e.downstreamPeerUriSan ?? null} : {})}}
+}
+
+/** The sidecar line on the sidecar→gateway leg: its upstream TLS fields, else the gateway port it dialled. */
+function sidecarInnerEvidence(hop: Hop, inner: 'mtls' | 'plaintext' | 'tls'): EvidenceInit {
+  const e = hop.entry
+  const proven = hop.upstreamProven
+  const fact = proven
+    ? `the sidecar's upstream to the gateway was ${e.upstreamTlsVersion ?? 'not TLS'}${e.upstreamPeerUriSan ? ` with peer ${e.upstreamPeerUriSan}` : ''}`
+    : hop.kind === 'tcp'
+      ? `the sidecar forwarded the app's TLS (SNI ${e.requestedServerName}) to the gateway at ${e.upstreamHost ?? '-'}`
+      : `the sidecar sent HTTP to the gateway's port ${hop.upstreamPort ?? '?'} (${inner === 'mtls' ? "the gateway's https port: ISTIO_MUTUAL" : 'its http port: plaintext'})`
+  return {ref: hop.ref, fact, fields: {upstreamHost: e.upstreamHost ?? null, upstreamCluster: e.upstreamCluster ?? null, ...(proven ? {upstreamTlsVersion: e.upstreamTlsVersion ?? null, upstreamPeerUriSan: e.upstreamPeerUriSan ?? null} : {})}}
+}
+
+/** The exit proxy's line on how it left the mesh: its upstream TLS fields, else the port and SNI. */
+function outerEvidence(hop: Hop, name: string): EvidenceInit {
+  const e = hop.entry
+  const proven = hop.upstreamProven
+  const clientCert = upstreamClientCertificate(e)
+  const to = `${e.upstreamHost ?? '-'} via ${clusterText(hop.cluster)}`
+  const fact =
+    hop.upstream === 'tls-passthrough'
+      ? `the ${name} passed the app's TLS through to ${to} (TCP "- - -", SNI ${e.requestedServerName})`
+      : hop.upstream === 'plaintext'
+        ? proven
+          ? `the ${name} sent plain HTTP to ${to} (UPSTREAM_TLS_VERSION empty)`
+          : `the ${name} sent HTTP to ${to}: port ${hop.upstreamPort} carries no TLS`
+        : proven
+          ? `the ${name} originated ${e.upstreamTlsVersion ?? 'TLS'} to ${to}${clientCert ? ` presenting client certificate ${clientCert}` : ''}${e.upstreamPeerUriSan || e.upstreamPeerSubject ? `; server ${e.upstreamPeerUriSan ?? e.upstreamPeerSubject}` : ''}`
+          : `the ${name} read HTTP and sent it to ${to}: port ${hop.upstreamPort} (UPSTREAM_HOST, not the cluster's port), so it originated TLS`
+  const fields: Fields = {upstreamHost: e.upstreamHost ?? null, upstreamCluster: e.upstreamCluster ?? null}
+  if (hop.kind === 'tcp') fields.requestedServerName = e.requestedServerName ?? null
+  else fields.protocol = e.protocol ?? null
+  if (proven) {
+    fields.upstreamTlsVersion = e.upstreamTlsVersion ?? null
+    if (e.upstreamPeerUriSan || e.upstreamPeerSubject) fields.upstreamPeer = e.upstreamPeerUriSan ?? e.upstreamPeerSubject ?? null
+    if (clientCert) fields.upstreamLocalCertificate = clientCert
+  }
+  return {ref: hop.ref, fact, fields}
 }
 
 const headerRef = (h: HeaderEvidence, header: string, line?: number): string => `${header} @ ${h.source.input}:${line ?? h.source.line}`

@@ -16,12 +16,14 @@ import {FACT_NAMES, type FactName, type Facts, MISSING, NOT_EGRESS_RULE, type Ru
 interface Resolved {
   facts: Facts
   chosen: Partial<Record<FactName, Observation[]>>
-  conflicts: {fact: FactName; text: string}[]
+  /** Witnesses of equal strength that disagree; `text` is built when read (a summary never reads it). */
+  conflicts: {fact: FactName; readonly text: string}[]
   contradicted: Observation[]
 }
 
 const SOURCE_RANK: Record<ObservationSource, number> = {gateway: 3, sidecar: 2, headers: 1}
 const OUTCOME_RANK = {blocked: 4, failed: 3, attempted: 2, completed: 1} as const
+const outcomeRank = (o: Observation): number => OUTCOME_RANK[o.value as keyof typeof OUTCOME_RANK]
 
 /** `passthrough-cluster` is a kind of `direct`: a header that says "a sidecar sent it" agrees with both. */
 const agrees = (fact: FactName, a: string, b: string): boolean =>
@@ -29,41 +31,71 @@ const agrees = (fact: FactName, a: string, b: string): boolean =>
 
 const tier = (o: Observation): number => (o.heuristic ? 0 : o.strength === 'proven' ? 2 : 1)
 
-/** Reduces observations to one value per fact: outcome by precedence, the others by the strongest witnesses. */
+/**
+ * Reduces observations to one value per fact: outcome by precedence, the others by the strongest witnesses.
+ * A chain has a handful of observations, so each fact takes a pass over all of them: no list per fact, no
+ * filter or sort (those arrays were a quarter of all the memory a summary allocated per chain).
+ */
 export function resolveFacts(observations: readonly Observation[]): Resolved {
-  const facts: Facts = {}
-  const chosen: Resolved['chosen'] = {}
-  const conflicts: Resolved['conflicts'] = []
-  const contradicted: Observation[] = []
-  // One pass to sort the observations by fact, rather than one filter per fact.
-  const byFact: Record<FactName, Observation[]> = {outcome: [], path: [], inner: [], outer: []}
-  for (const o of observations) byFact[o.fact].push(o)
-  for (const name of FACT_NAMES) {
-    const list = byFact[name]
-    if (list.length === 0) continue
-    if (name === 'outcome') {
-      // Any hop that was blocked or failed decides: the request did not get out as the others say.
-      const worst = list.reduce((a, b) => (OUTCOME_RANK[b.value as keyof typeof OUTCOME_RANK] > OUTCOME_RANK[a.value as keyof typeof OUTCOME_RANK] ? b : a))
-      facts.outcome = worst.value as Facts['outcome']
-      chosen.outcome = list.filter((o) => o.value === worst.value)
-      continue
-    }
-    let top = 0
-    for (const o of list) if (tier(o) > top) top = tier(o)
-    const best = list.filter((o) => tier(o) === top)
-    if (best.length > 1) best.sort((a, b) => SOURCE_RANK[b.source] - SOURCE_RANK[a.source])
-    // The most specific value among the strongest: passthrough-cluster over direct.
-    let value = best[0]!.value as string
-    if (name === 'path' && best.some((o) => o.value === 'passthrough-cluster')) value = 'passthrough-cluster'
-    const disagree = best.filter((o) => !agrees(name, o.value as string, value))
-    if (disagree.length > 0) {
-      conflicts.push({fact: name, text: `${name}: ${best.map((o) => `${o.source} says ${o.value} (${o.evidence.ref})`).join('; ')}`})
-    }
-    ;(facts as Record<string, string>)[name] = value
-    chosen[name] = list.filter((o) => agrees(name, o.value as string, value))
-    for (const o of list) if (tier(o) < top && !agrees(name, o.value as string, value) && !o.heuristic) contradicted.push(o)
+  const r: Resolved = {facts: {}, chosen: {}, conflicts: [], contradicted: []}
+  resolveOutcome(observations, r)
+  resolveByStrength('path', observations, r)
+  resolveByStrength('inner', observations, r)
+  resolveByStrength('outer', observations, r)
+  return r
+}
+
+/** Any hop that was blocked or failed decides: the request did not get out as the others say. */
+function resolveOutcome(observations: readonly Observation[], r: Resolved): void {
+  let worst: Observation | null = null
+  for (const o of observations) if (o.fact === 'outcome' && (worst === null || outcomeRank(o) > outcomeRank(worst))) worst = o
+  if (worst === null) return
+  const value = worst.value
+  r.facts.outcome = value as Facts['outcome']
+  const chosen: Observation[] = []
+  for (const o of observations) if (o.fact === 'outcome' && o.value === value) chosen.push(o)
+  r.chosen.outcome = chosen
+}
+
+/** The value of the strongest witnesses, the most trusted source (gateway, sidecar, headers) first among them. */
+function resolveByStrength(name: Exclude<FactName, 'outcome'>, observations: readonly Observation[], r: Resolved): void {
+  let top = -1
+  for (const o of observations) if (o.fact === name && tier(o) > top) top = tier(o)
+  if (top === -1) return
+  let lead: Observation | null = null
+  let passthrough = false
+  for (const o of observations) {
+    if (o.fact !== name || tier(o) !== top) continue
+    if (lead === null || SOURCE_RANK[o.source] > SOURCE_RANK[lead.source]) lead = o
+    if (o.value === 'passthrough-cluster') passthrough = true
   }
-  return {facts, chosen, conflicts, contradicted}
+  // The most specific value among the strongest: passthrough-cluster over direct.
+  const value = name === 'path' && passthrough ? 'passthrough-cluster' : (lead!.value as string)
+  let disagree = false
+  for (const o of observations) if (o.fact === name && tier(o) === top && !agrees(name, o.value as string, value)) disagree = true
+  if (disagree) {
+    r.conflicts.push({
+      fact: name,
+      get text() {
+        return conflictText(name, observations, top)
+      },
+    })
+  }
+  ;(r.facts as Record<string, string>)[name] = value
+  const chosen: Observation[] = []
+  for (const o of observations) {
+    if (o.fact !== name) continue
+    if (agrees(name, o.value as string, value)) chosen.push(o)
+    else if (tier(o) < top && !o.heuristic) r.contradicted.push(o)
+  }
+  r.chosen[name] = chosen
+}
+
+/** `path: gateway says gateway (ref); headers says direct (ref)`: the strongest witnesses, most trusted first. */
+function conflictText(name: FactName, observations: readonly Observation[], top: number): string {
+  const best = observations.filter((o) => o.fact === name && tier(o) === top)
+  best.sort((a, b) => SOURCE_RANK[b.source] - SOURCE_RANK[a.source])
+  return `${name}: ${best.map((o) => `${o.source} says ${o.value} (${o.evidence.ref})`).join('; ')}`
 }
 
 /** What kind of traffic the chain is; only egress is judged. */
@@ -225,11 +257,11 @@ export interface Classified {
  */
 export function classifyChain(group: HopGroup, joined: readonly JoinedHeaders[] = [], describe = true): Classified {
   const hops = group.hops
-  const headers = joined.map((j) => j.evidence)
+  const headers = joined.length === 0 ? [] : joined.map((j) => j.evidence)
   const scope = scopeOf(hops, headers)
   const observations: Observation[] = []
-  for (const hop of hops) observations.push(...observeHop(hop))
-  observations.push(...observeChain(hops))
+  for (const hop of hops) observeHop(hop, observations)
+  observeChain(hops, observations)
   // A header set joined by Host and time alone is a weaker link: it may speak, but it is not a second witness.
   for (const j of joined) {
     const weak = j.by === 'header-time'
@@ -239,18 +271,12 @@ export function classifyChain(group: HopGroup, joined: readonly JoinedHeaders[] 
   const resolved = resolveFacts(observations)
   const rule: Rule = scope === 'egress' || scope === 'unknown' ? matchRule(resolved.facts) : NOT_EGRESS_RULE
   const used = factsDecidedBy(rule)
-  const decisive: Observation[] = []
-  for (const f of used) for (const o of resolved.chosen[f] ?? []) decisive.push(o)
-  // Witnesses that disagree on a fact the verdict rests on lower confidence; on another fact they are only noted.
-  const conflicts = resolved.conflicts.filter((c) => used.includes(c.fact) || rule.verdict === 'unknown')
-
-  const strength: Strength =
-    rule.verdict !== 'unknown' && used.every((f) => (resolved.chosen[f] ?? []).some((o) => o.strength === 'proven' && !o.heuristic)) ? 'proven' : 'inferred'
-  const guessed = hops.some((h) => h.roleGuessed)
-  const lowSignal = used.some((f) => !(resolved.chosen[f] ?? []).some((o) => !o.heuristic))
-  const witnesses = new Set(decisive.filter((o) => !o.heuristic).map((o) => o.source))
+  const weight = weigh(resolved, used, rule)
+  let guessed = false
+  for (const h of hops) if (h.roleGuessed) guessed = true
+  const strength: Strength = weight.proven ? 'proven' : 'inferred'
   const confidence: Confidence =
-    rule.verdict === 'unknown' || guessed || lowSignal || conflicts.length > 0 ? 'low' : witnesses.size >= 2 ? 'high' : 'medium'
+    rule.verdict === 'unknown' || guessed || weight.lowSignal || weight.conflicts > 0 ? 'low' : weight.witnesses >= 2 ? 'high' : 'medium'
 
   const missing: string[] = []
   if (rule.id === 'not-enough-evidence') {
@@ -259,55 +285,113 @@ export function classifyChain(group: HopGroup, joined: readonly JoinedHeaders[] 
   }
   if (guessed) missing.push('which proxy wrote each line: kubectl logs --prefix, or --gateway-pod / --gateway-address')
 
-  const evidence: Evidence[] = []
-  let reasonFacts = ''
-  if (describe) {
-    const seen = new Set<Evidence>()
-    const push = (e: Evidence) => {
-      if (!seen.has(e)) {
-        seen.add(e)
-        evidence.push(e)
-      }
-    }
-    // Most telling first: a refusal or failure, else how it left, how it reached the gateway, which way.
-    const order: FactName[] = rule.verdict === 'blocked' || rule.verdict === 'failed' ? ['outcome', 'path', 'inner', 'outer'] : ['outer', 'inner', 'path', 'outcome']
-    for (const f of order) for (const o of decisive) if (o.fact === f) push(o.evidence)
-    for (const e of group.joinEvidence) push(e)
-    for (const j of joined) push(j.note)
-    for (const o of resolved.contradicted) push({...o.evidence, fact: `contradicted by stronger evidence: ${o.evidence.fact}`})
-    if (rule.verdict === 'unknown') for (const o of observations) push(o.evidence)
-    for (const h of headers) {
-      const none = h.conclusions.find((c) => c.claim === 'no-metadata-headers')
-      if (none) push({ref: `${none.source.header} @ ${h.source.input}:${none.source.line ?? h.source.line}`, kind: 'header', fact: none.reason, fields: {xEnvoyPeerMetadata: null}, strength: 'proven'})
-    }
-    // The reason names the transport facts; the path is in the verdict, the rest in the evidence.
-    const told = decisive.filter((o) => o.fact === 'inner' || o.fact === 'outer' || (o.fact === 'path' && o.value === 'passthrough-cluster'))
-    if (told.length > 0) reasonFacts = `: ${[...new Set(told.map((o) => `${o.evidence.fact} [${o.evidence.ref}]`))].join('; ')}`
-  }
-
+  const told = describe ? describeVerdict(group, joined, headers, observations, resolved, rule, used) : null
   const first = earliest(hops, headers)
-  const failure = rule.verdict === 'failed' || rule.verdict === 'blocked' ? (resolved.chosen.outcome?.find((o) => o.detail)?.detail ?? '') : ''
-  const disagreement = describe && conflicts.length > 0 ? ` (witnesses disagree — ${conflicts.map((c) => c.text).join('; ')})` : ''
+  const outcomeDetail = detailOf(resolved.chosen.outcome)
+  const failure = rule.verdict === 'failed' || rule.verdict === 'blocked' ? (outcomeDetail ?? '') : ''
   const chain: RequestChain = {
     id: chainId(hops, headers),
     scope,
     hops,
     headers,
-    joinedBy: [...group.joinedBy, ...joined.map((j) => j.by)],
+    // The group is the chain's alone: its list serves unless echoes add to it.
+    joinedBy: joined.length === 0 ? group.joinedBy : [...group.joinedBy, ...joined.map((j) => j.by)],
     destination: destinationOf(hops, headers),
     source: sourceOf(hops, headers),
     verdict: rule.verdict,
     rule: rule.id,
-    reason: `${rule.why}${failure ? ` — ${failure}` : ''}${reasonFacts}${disagreement}`,
+    reason: `${rule.why}${failure ? ` — ${failure}` : ''}${told?.reasonFacts ?? ''}${told?.disagreement ?? ''}`,
     missing,
     confidence,
     strength,
-    evidence,
+    evidence: told?.evidence ?? [],
     findings: [],
     startMs: first,
     startTime: first === null ? null : isoOf(first, hops),
   }
-  return {chain, facts: resolved.facts, outcomeDetail: resolved.chosen.outcome?.find((o) => o.detail)?.detail ?? null, byFact: resolved.chosen}
+  return {chain, facts: resolved.facts, outcomeDetail, byFact: resolved.chosen}
+}
+
+/** Envoy's reason for a refusal or failure: the first of the outcome's witnesses that gives one. */
+function detailOf(outcome: readonly Observation[] | undefined): string | null {
+  if (outcome) for (const o of outcome) if (o.detail) return o.detail
+  return null
+}
+
+const SOURCE_BIT: Record<ObservationSource, number> = {gateway: 1, sidecar: 2, headers: 4}
+
+/**
+ * How much the verdict's facts rest on: proven by a field on each, a fact with only rules of thumb behind it,
+ * how many independent sources (gateway, sidecar, headers) witness them, and how many facts it rests on
+ * have disagreeing witnesses. Loops, not filters and a Set: this runs for every chain.
+ */
+function weigh(resolved: Resolved, used: readonly FactName[], rule: Rule): {proven: boolean; lowSignal: boolean; witnesses: number; conflicts: number} {
+  let proven = rule.verdict !== 'unknown'
+  let lowSignal = false
+  let sources = 0
+  for (const f of used) {
+    let provenHere = false
+    let signal = false
+    for (const o of resolved.chosen[f] ?? NONE) {
+      if (o.heuristic) continue
+      signal = true
+      sources |= SOURCE_BIT[o.source]
+      if (o.strength === 'proven') provenHere = true
+    }
+    if (!provenHere) proven = false
+    if (!signal) lowSignal = true
+  }
+  // Witnesses that disagree on a fact the verdict rests on lower confidence; on another fact they are only noted.
+  let conflicts = 0
+  for (const c of resolved.conflicts) if (used.includes(c.fact) || rule.verdict === 'unknown') conflicts++
+  const witnesses = (sources & 1) + ((sources >> 1) & 1) + ((sources >> 2) & 1)
+  return {proven, lowSignal, witnesses, conflicts}
+}
+const NONE: readonly Observation[] = []
+
+interface Told {
+  evidence: Evidence[]
+  reasonFacts: string
+  disagreement: string
+}
+
+/** The chain's evidence list and the words its reason adds: for --json, --ndjson and the chains findings cite. */
+function describeVerdict(
+  group: HopGroup,
+  joined: readonly JoinedHeaders[],
+  headers: readonly HeaderEvidence[],
+  observations: readonly Observation[],
+  resolved: Resolved,
+  rule: Rule,
+  used: readonly FactName[],
+): Told {
+  const decisive: Observation[] = []
+  for (const f of used) for (const o of resolved.chosen[f] ?? NONE) decisive.push(o)
+  const conflicts = resolved.conflicts.filter((c) => used.includes(c.fact) || rule.verdict === 'unknown')
+  const evidence: Evidence[] = []
+  const seen = new Set<Evidence>()
+  const push = (e: Evidence) => {
+    if (!seen.has(e)) {
+      seen.add(e)
+      evidence.push(e)
+    }
+  }
+  // Most telling first: a refusal or failure, else how it left, how it reached the gateway, which way.
+  const order: FactName[] = rule.verdict === 'blocked' || rule.verdict === 'failed' ? ['outcome', 'path', 'inner', 'outer'] : ['outer', 'inner', 'path', 'outcome']
+  for (const f of order) for (const o of decisive) if (o.fact === f) push(o.evidence)
+  for (const e of group.joinEvidence) push(e)
+  for (const j of joined) push(j.note)
+  for (const o of resolved.contradicted) push({...o.evidence, fact: `contradicted by stronger evidence: ${o.evidence.fact}`})
+  if (rule.verdict === 'unknown') for (const o of observations) push(o.evidence)
+  for (const h of headers) {
+    const none = h.conclusions.find((c) => c.claim === 'no-metadata-headers')
+    if (none) push({ref: `${none.source.header} @ ${h.source.input}:${none.source.line ?? h.source.line}`, kind: 'header', fact: none.reason, fields: {xEnvoyPeerMetadata: null}, strength: 'proven'})
+  }
+  // The reason names the transport facts; the path is in the verdict, the rest in the evidence.
+  const told = decisive.filter((o) => o.fact === 'inner' || o.fact === 'outer' || (o.fact === 'path' && o.value === 'passthrough-cluster'))
+  const reasonFacts = told.length > 0 ? `: ${[...new Set(told.map((o) => `${o.evidence.fact} [${o.evidence.ref}]`))].join('; ')}` : ''
+  const disagreement = conflicts.length > 0 ? ` (witnesses disagree — ${conflicts.map((c) => c.text).join('; ')})` : ''
+  return {evidence, reasonFacts, disagreement}
 }
 
 /** The facts a verdict rests on (a refusal on its outcome, PassthroughCluster on its path), once per rule. */
