@@ -11,7 +11,7 @@ import type {Evidence, Finding, FindingKind, Hop, RequestChain, Severity} from '
 import {SEVERITIES} from '../model.js'
 import {own, ownFields} from '../text/own.js'
 import {tlsFailureReason} from './observe.js'
-import {type Policy, judge} from './policy.js'
+import {type Policy, checkPolicy, verdictViolationText, workloadViolationText} from './policy.js'
 import type {FactName, Facts} from './rules.js'
 import type {Classified} from './verdict.js'
 
@@ -76,15 +76,20 @@ const hopEvidence = (hop: Hop, fact: string, fields: Evidence['fields']): Eviden
 
 type About = (...facts: FactName[]) => Evidence[]
 
+/** The evidence behind the named facts (else behind any), at most six: read only when a finding is new. */
+function aboutFacts(c: Classified, names: readonly FactName[]): Evidence[] {
+  const list = names.flatMap((f) => (c.byFact[f] ?? []).map((o) => o.evidence))
+  if (list.length > 0) return list.slice(0, 6)
+  return (['outer', 'inner', 'path', 'outcome'] as FactName[]).flatMap((f) => (c.byFact[f] ?? []).map((o) => o.evidence)).slice(0, 6)
+}
+
+const NO_HOPS: readonly Hop[] = []
+
 /** The hits of one classified chain, policy included. */
 export function findingsFor(c: Classified, policy: Policy): FindingHit[] {
   const {chain, facts} = c
   const out: FindingHit[] = []
-  const about: About = (...names) => {
-    const list = names.flatMap((f) => (c.byFact[f] ?? []).map((o) => o.evidence))
-    if (list.length > 0) return list.slice(0, 6)
-    return (['outer', 'inner', 'path', 'outcome'] as FactName[]).flatMap((f) => (c.byFact[f] ?? []).map((o) => o.evidence)).slice(0, 6)
-  }
+  const about: About = (...names) => aboutFacts(c, names)
   if (chain.scope === 'egress' || chain.scope === 'unknown') egressHits(chain, facts, c.outcomeDetail, about, out)
   for (const h of chain.headers) headerHits(chain, h, out)
   identityHits(chain, about, out)
@@ -154,7 +159,9 @@ function egressHits(chain: RequestChain, facts: Facts, detail: string | null, ab
       evidence: about('outcome', 'path'),
     })))
   }
-  const tls = chain.hops.map((h) => [h, tlsFailureReason(h.entry)] as const).filter(([, r]) => r !== null)
+  // The hops whose upstream TLS failed; a list only when there is one.
+  let tls: Hop[] | null = null
+  for (const h of chain.hops) if (tlsFailureReason(h.entry) !== null) (tls ??= []).push(h)
   if (facts.outcome === 'failed') {
     if (detail === 'double encryption') {
       out.push(hit('double-encryption', () => ({
@@ -162,12 +169,12 @@ function egressHits(chain: RequestChain, facts: Facts, detail: string | null, ab
         detail: "The app's TLS was wrapped in TLS again by a proxy (a DestinationRule originating TLS — SIMPLE, or ISTIO_MUTUAL toward the gateway — on a route that passes the app's TLS through): the client fails with 'wrong version number'. Remove the TLS origination for this port, or let the app send plain HTTP.",
         evidence: about('outcome'),
       })))
-    } else if (tls.length === 0) {
+    } else if (tls === null) {
       out.push(hit('egress-failed', () => ({title: `Egress to ${dest} failed`, detail: `Observed in logs: ${detail ?? 'the request failed'}.`, evidence: about('outcome')}), {discriminator: detail ?? ''}))
     }
   }
-  for (const [hop, reason] of tls) {
-    const r = reason as string
+  for (const hop of tls ?? NO_HOPS) {
+    const r = tlsFailureReason(hop.entry)!
     const evidence = () => [hopEvidence(hop, `upstream TLS failed: ${r}`, {responseFlags: (hop.entry.responseFlags ?? []).join(',') || '-', upstreamTransportFailureReason: hop.entry.upstreamTransportFailureReason ?? null, responseCodeDetails: hop.entry.responseCodeDetails ?? null, upstreamHost: hop.entry.upstreamHost ?? null})]
     const why = /HANDSHAKE_FAILURE/i.test(r)
       ? 'the server demanded a client certificate the proxy did not present (failed MUTUAL origination: check the DestinationRule credentialName)'
@@ -242,8 +249,9 @@ function identityHits(chain: RequestChain, about: About, out: FindingHit[]): voi
   }
   const s = chain.source
   const m = s.identity ? /\/ns\/([^/]+)\//.exec(s.identity) : null
+  if (!m) return
   const podNs = chain.hops.find((h) => h.role === 'sidecar')?.entry.source.namespace ?? chain.headers.map((h) => (h.peerId?.type === 'sidecar' ? h.peerId.namespace : undefined)).find(Boolean)
-  if (m && podNs && m[1] !== podNs) {
+  if (podNs && m[1] !== podNs) {
     out.push(hit('unexpected-identity', () => ({
       title: `Workload identity ${s.identity} does not match namespace ${podNs}`,
       detail: `Observed: the client certificate names namespace ${m[1]}, the sending pod is in ${podNs}.`,
@@ -253,24 +261,23 @@ function identityHits(chain: RequestChain, about: About, out: FindingHit[]): voi
 }
 
 function policyHits(chain: RequestChain, policy: Policy, about: About, out: FindingHit[]): void {
-  const j = judge(chain, policy)
+  const j = checkPolicy(chain, policy)
   if (!j) return
   const rule = j.rule?.name ?? 'default'
   const pe = (fact: string): Evidence => ({ref: j.rule ? j.rule.at : policy.name, kind: 'policy', fact, fields: {rule, allowed: j.allowed.join(', ')}, strength: 'proven'})
   const dest = chain.destination.key
-  if (j.verdictViolation) {
-    const why = j.verdictViolation
-    out.push({kind: 'policy-violation', severity: j.severity, discriminator: `${rule}|${chain.verdict}`, policyRule: rule, text: () => ({
+  // The sentences are written only when the hit starts a finding.
+  if (!j.verdictAllowed) {
+    out.push({kind: 'policy-violation', severity: j.severity, discriminator: policyDiscriminator(rule, chain.verdict), policyRule: rule, text: () => ({
       title: `Policy: ${chain.verdict} to ${dest} is not allowed`,
-      detail: `Observed in logs: ${why}.`,
+      detail: `Observed in logs: ${verdictViolationText(chain, policy, j)}.`,
       evidence: [pe(`${rule} allows ${j.allowed.join(', ') || 'nothing'}`), ...about('outer', 'inner', 'path').slice(0, 3)],
     })})
   }
-  if (j.workloadViolation) {
-    const why = j.workloadViolation
-    out.push({kind: 'policy-violation', severity: j.severity, discriminator: `${rule}|workload`, policyRule: rule, text: () => ({
+  if (j.outsideWorkloads) {
+    out.push({kind: 'policy-violation', severity: j.severity, discriminator: policyDiscriminator(rule, 'workload'), policyRule: rule, text: () => ({
       title: `Policy: ${sourceLabel(chain) ?? 'this workload'} may not reach ${dest}`,
-      detail: `Observed: ${why}.`,
+      detail: `Observed: ${workloadViolationText(chain, policy, j)}.`,
       evidence: [pe(`${rule} allows only ${j.rule?.workloads?.join(', ')}`), ...about('path').slice(0, 2)],
     })})
   }
@@ -283,6 +290,19 @@ function policyHits(chain: RequestChain, policy: Policy, about: About, out: Find
   }
 }
 
+/**
+ * `rule|verdict`, one string per pair: built per chain it would be a new string to flatten and hash in
+ * the book each time. Bounded by the policy's rules times the verdicts.
+ */
+function policyDiscriminator(rule: string, what: string): string {
+  let byWhat = discriminators.get(rule)
+  if (!byWhat) discriminators.set(rule, (byWhat = new Map()))
+  let d = byWhat.get(what)
+  if (d === undefined) byWhat.set(what, (d = `${rule}|${what}`))
+  return d
+}
+const discriminators = new Map<string, Map<string, string>>()
+
 const trustDomain = (uri: string): string | null => /^spiffe:\/\/([^/]+)/.exec(uri)?.[1] ?? null
 
 function hostOfHeaders(h: HeaderEvidence): string | null {
@@ -293,14 +313,21 @@ function hostOfHeaders(h: HeaderEvidence): string | null {
 /** How many chain ids a finding keeps. */
 export const CHAINS_KEPT = 10
 
+/** A finding and the span of its chains' start times. */
+interface Tally {
+  finding: Finding
+  first: number
+  last: number
+}
+
 /** Counts hits into findings, keyed by kind, destination, source and discriminator. */
 export class FindingBook {
   private readonly byId = new Map<string, Finding>()
   // kind → destination → source → discriminator: each part's hash is computed once per string, where one
   // concatenated key per hit would be hashed afresh (the hot path over a million chains).
-  private readonly index = new Map<string, Map<string, Map<string, Map<string, Finding>>>>()
-  /** First and last start time of each finding's chains (epoch ms), turned into text by list(). */
-  private readonly seen = new Map<Finding, {first: number; last: number}>()
+  private readonly index = new Map<string, Map<string, Map<string, Map<string, Tally>>>>()
+  /** Every finding with the first and last start time of its chains (epoch ms), turned into text by list(). */
+  private readonly tallies: Tally[] = []
 
   /** Records a chain's hits and writes their ids into `chain.findings`. */
   add(chain: RequestChain, hits: readonly FindingHit[]): void {
@@ -308,47 +335,54 @@ export class FindingBook {
     for (const h of hits) {
       const destination = h.destination !== undefined ? h.destination : chain.destination.key
       const source = h.source !== undefined ? h.source : label === undefined ? (label = sourceLabel(chain)) : label
-      const disc = h.discriminator ?? ''
-      // A finding lives for the whole run: it and its index keys hold their own strings (text/own.ts),
-      // copied once when they are first stored, never on a lookup.
-      let byDest = this.index.get(h.kind)
-      if (!byDest) this.index.set(h.kind, (byDest = new Map()))
-      let bySource = byDest.get(destination ?? '')
-      if (!bySource) byDest.set(own(destination ?? ''), (bySource = new Map()))
-      let byDisc = bySource.get(source ?? '')
-      if (!byDisc) bySource.set(own(source ?? ''), (byDisc = new Map()))
-      let f = byDisc.get(disc)
-      if (!f) {
-        const id = own(`${h.kind}|${destination ?? ''}|${source ?? ''}|${disc}`)
-        const text = h.text()
-        f = {
-          id, kind: h.kind, severity: h.severity, title: own(text.title), detail: own(text.detail), destination: own(destination), source: own(source),
-          count: 0, chains: [], firstSeen: null, lastSeen: null,
-          evidence: text.evidence.map((e) => ({...e, ref: own(e.ref), fact: own(e.fact), fields: ownFields(e.fields)})),
-        }
-        if (h.policyRule !== undefined) f.policyRule = own(h.policyRule)
-        byDisc.set(own(disc), f)
-        this.byId.set(id, f)
-        this.seen.set(f, {first: Infinity, last: -Infinity})
-      }
+      const tally = this.tallyFor(h, destination, source)
+      const f = tally.finding
       f.count++
       if (f.chains.length < CHAINS_KEPT && !f.chains.includes(chain.id)) f.chains.push(own(chain.id))
       const t = chain.startMs
       if (t !== null) {
         // Times as numbers (a string per chain would be a copy per chain): list() writes them as text.
-        const span = this.seen.get(f)!
-        if (t < span.first) span.first = t
-        if (t > span.last) span.last = t
+        if (t < tally.first) tally.first = t
+        if (t > tally.last) tally.last = t
       }
       if (!chain.findings.includes(f.id)) chain.findings.push(f.id)
     }
   }
 
+  /** The finding a hit counts into, made (with its words and evidence) if it is the first such hit. */
+  private tallyFor(h: FindingHit, destination: string | null, source: string | null): Tally {
+    const disc = h.discriminator ?? ''
+    // A finding lives for the whole run: it and its index keys hold their own strings (text/own.ts),
+    // copied once when they are first stored, never on a lookup.
+    let byDest = this.index.get(h.kind)
+    if (!byDest) this.index.set(h.kind, (byDest = new Map()))
+    let bySource = byDest.get(destination ?? '')
+    if (!bySource) byDest.set(own(destination ?? ''), (bySource = new Map()))
+    let byDisc = bySource.get(source ?? '')
+    if (!byDisc) bySource.set(own(source ?? ''), (byDisc = new Map()))
+    let tally = byDisc.get(disc)
+    if (!tally) {
+      const id = own(`${h.kind}|${destination ?? ''}|${source ?? ''}|${disc}`)
+      const text = h.text()
+      const f: Finding = {
+        id, kind: h.kind, severity: h.severity, title: own(text.title), detail: own(text.detail), destination: own(destination), source: own(source),
+        count: 0, chains: [], firstSeen: null, lastSeen: null,
+        evidence: text.evidence.map((e) => ({...e, ref: own(e.ref), fact: own(e.fact), fields: ownFields(e.fields)})),
+      }
+      if (h.policyRule !== undefined) f.policyRule = own(h.policyRule)
+      tally = {finding: f, first: Infinity, last: -Infinity}
+      byDisc.set(own(disc), tally)
+      this.byId.set(id, f)
+      this.tallies.push(tally)
+    }
+    return tally
+  }
+
   /** Most severe first, then by kind and destination. */
   list(): Finding[] {
-    for (const [f, span] of this.seen) {
-      f.firstSeen = span.first === Infinity ? null : new Date(span.first).toISOString()
-      f.lastSeen = span.last === -Infinity ? null : new Date(span.last).toISOString()
+    for (const {finding: f, first, last} of this.tallies) {
+      f.firstSeen = first === Infinity ? null : new Date(first).toISOString()
+      f.lastSeen = last === -Infinity ? null : new Date(last).toISOString()
     }
     return [...this.byId.values()].sort(
       (a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || a.kind.localeCompare(b.kind) || (a.destination ?? '').localeCompare(b.destination ?? '') || a.id.localeCompare(b.id),

@@ -196,24 +196,57 @@ export interface PolicyOutcome {
   workloadUnknown: boolean
 }
 
-/** Judges one chain; null for chains the policy does not judge (not egress, failed, unknown). */
-export function judge(chain: RequestChain, policy: Policy): PolicyOutcome | null {
+/** judge() without its sentences: what a chain is held to and whether it keeps to it (run for every chain). */
+export interface PolicyCheck {
+  rule: PolicyRule | null
+  allowed: Verdict[]
+  severity: Severity
+  verdictAllowed: boolean
+  /** The source's names when none of them is among the rule's workloads, else null. */
+  outsideWorkloads: string[] | null
+  /** The rule restricts workloads but the evidence names none. */
+  workloadUnknown: boolean
+}
+
+/** Checks one chain; null for chains the policy does not judge (not egress, failed, unknown). */
+export function checkPolicy(chain: RequestChain, policy: Policy): PolicyCheck | null {
   if (chain.scope !== 'egress' || UNJUDGED.includes(chain.verdict)) return null
-  const rule = ruleFor(policy, chain.destination.host, chain.destination.port)
+  const rule = policy.rules.length === 0 ? null : ruleFor(policy, chain.destination.host, chain.destination.port)
   const allowed = rule?.allow ?? policy.default.allow
-  const severity = rule?.severity ?? policy.default.severity
-  const by = rule ? `rule '${rule.name}' (${rule.at})` : policy === DEFAULT_POLICY ? policy.name : `the default of ${policy.name}`
-  const verdictViolation = allowed.includes(chain.verdict) ? null : `observed ${chain.verdict} to ${chain.destination.key}; ${by} allows ${allowed.join(', ') || 'nothing'}`
-  let workloadViolation: string | null = null
+  let outsideWorkloads: string[] | null = null
   let workloadUnknown = false
   if (rule?.workloads && chain.verdict !== 'blocked') {
     const names = sourceNames(chain.source)
     if (names.length === 0) workloadUnknown = true
-    else if (!names.some((n) => matchesAny(n, rule.workloads!))) {
-      workloadViolation = `${names[0]} reached ${chain.destination.key}; ${by} allows only ${rule.workloads.join(', ')}`
-    }
+    else if (!names.some((n) => matchesAny(n, rule.workloads!))) outsideWorkloads = names
   }
-  return {rule, allowed, severity, verdictViolation, workloadViolation, workloadUnknown}
+  return {rule, allowed, severity: rule?.severity ?? policy.default.severity, verdictAllowed: allowed.includes(chain.verdict), outsideWorkloads, workloadUnknown}
+}
+
+/** Who says so, in a violation's words: the rule and where it is written, or the default. */
+const judgedBy = (check: PolicyCheck, policy: Policy): string =>
+  check.rule ? `rule '${check.rule.name}' (${check.rule.at})` : policy === DEFAULT_POLICY ? policy.name : `the default of ${policy.name}`
+
+/** Why the chain's verdict breaks the policy. */
+export const verdictViolationText = (chain: RequestChain, policy: Policy, check: PolicyCheck): string =>
+  `observed ${chain.verdict} to ${chain.destination.key}; ${judgedBy(check, policy)} allows ${check.allowed.join(', ') || 'nothing'}`
+
+/** Why the chain's source breaks the rule's workload list. */
+export const workloadViolationText = (chain: RequestChain, policy: Policy, check: PolicyCheck): string =>
+  `${check.outsideWorkloads![0]} reached ${chain.destination.key}; ${judgedBy(check, policy)} allows only ${check.rule!.workloads!.join(', ')}`
+
+/** Judges one chain, with the sentences; null for chains the policy does not judge (not egress, failed, unknown). */
+export function judge(chain: RequestChain, policy: Policy): PolicyOutcome | null {
+  const check = checkPolicy(chain, policy)
+  if (!check) return null
+  return {
+    rule: check.rule,
+    allowed: check.allowed,
+    severity: check.severity,
+    verdictViolation: check.verdictAllowed ? null : verdictViolationText(chain, policy, check),
+    workloadViolation: check.outsideWorkloads ? workloadViolationText(chain, policy, check) : null,
+    workloadUnknown: check.workloadUnknown,
+  }
 }
 
 /** `egress-audit policy init`: a commented example. */
