@@ -3,7 +3,7 @@ import {type Parsed, type SkipReason, ok, skipped, skippedWith} from '../result.
 import {type TextPlan, compileTextFormat} from './compile.js'
 import {PRESETS, presetByName} from './formats.js'
 import {type JsonPlan, compileJsonFormat, defaultJsonPlan, parseJsonLine} from './parse-json.js'
-import {Outcome, buildEntry, lastMatch, matchText} from './parse-text.js'
+import {Outcome, buildEntry, lastMatch, matchText, quoteInValue} from './parse-text.js'
 
 export type Plan = TextPlan | JsonPlan
 
@@ -90,6 +90,9 @@ export class AccessLogParser {
         // A match that needed a free-text field to swallow a separator ('"-" "-"' read as one value) is
         // kept only if no format fits the line cleanly: the 1.3 format must win over 1.8 on 1.3 lines.
         if (!lastMatch.backtracked) {
+          // A quote inside a value may let the line fit other formats cleanly too: then the first in the
+          // table's order, whatever matched the line before, as for backtracked matches below.
+          if (quoteInValue(line, plan)) return this.firstClean(line, idx)
           this.sticky = idx
           return plan
         }
@@ -112,6 +115,19 @@ export class AccessLogParser {
     // Four fields in (time, request line, code) and then the line ends: it was cut off.
     if (best >= 4) return short ? 'truncated' : 'bad-field'
     return 'no-format-matched'
+  }
+
+  /** The first format in the table's order that fits the line cleanly; one does (the caller found it). */
+  private firstClean(line: string, found: number): TextPlan {
+    const plans = this.texts
+    for (let k = 0; k < plans.length; k++) {
+      if (matchText(line, plans[k]!) === Outcome.Ok && !lastMatch.backtracked) {
+        this.sticky = k
+        return plans[k]!
+      }
+    }
+    matchText(line, plans[found]!) // not reached: plans[found] fits, and matching is deterministic
+    return plans[found]!
   }
 }
 

@@ -178,6 +178,25 @@ export function buildEntry(line: string, plan: TextPlan, source: SourceRef): Acc
   return build(line, bounds, timeMs, source)
 }
 
+/**
+ * Whether a free-text or token field of the last successful matchText holds a `"`. Envoy does not escape
+ * quotes in values, so such a line may fit another format cleanly too (a user-agent `" 0 - "-"` lines
+ * up with other fields); the parser then does not trust the one it tried first.
+ */
+export function quoteInValue(line: string, plan: TextPlan): boolean {
+  const lastQuote = line.lastIndexOf('"')
+  const {steps} = plan
+  for (let i = 0; i < steps.length; i++) {
+    const p = bounds[2 * i]!
+    if (p >= lastQuote) return false
+    const kind = steps[i]!.spec.kind
+    if (kind !== 'text' && kind !== 'token') continue
+    const q = line.indexOf('"', p)
+    if (q !== -1 && q < bounds[2 * i + 1]!) return true
+  }
+  return false
+}
+
 /** Writes the entry of the last successful matchText as an NDJSON line; false when the plan needs buildEntry (see writeTextEntry). */
 export function writeMatched(sink: ByteSink, line: string, plan: TextPlan, source: SourceRef): boolean {
   return writeTextEntry(sink, line, plan, bounds, timeMs, source)
