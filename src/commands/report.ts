@@ -1,6 +1,4 @@
-import {createHash} from 'node:crypto'
-import {createReadStream, createWriteStream, statSync} from 'node:fs'
-import {extname} from 'node:path'
+import {createWriteStream} from 'node:fs'
 import {Readable} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 
@@ -8,7 +6,7 @@ import {Args, Errors, Flags} from '@oclif/core'
 
 import {scrub} from '../core/text/scrub.js'
 import {type ReportFormat, REPORT_FORMATS, buildReport, chunkRenderers} from '../report/index.js'
-import {type ReportChain, type ReportInput, toReportChain} from '../report/model.js'
+import {type ReportChain, toReportChain} from '../report/model.js'
 import {analysisFlags, analyzerOptionsFrom, logFormatFrom} from '../shell/analysis-flags.js'
 import {loadHeaders, loadPolicyFile, readAnalysis} from '../shell/analysis-input.js'
 import {FAIL_ON, type FailOn, exitCodeFor} from '../shell/analyze-run.js'
@@ -18,9 +16,8 @@ import {EXIT} from '../shell/exit-codes.js'
 import {openInputs} from '../shell/inputs.js'
 import {Output} from '../shell/output.js'
 import {progressFlag, startProgress} from '../shell/progress.js'
+import {describeCaptures, describeInputs, formatOfFile} from '../shell/report-scope.js'
 import {assertSomeInput} from '../shell/read-logs.js'
-
-const BY_EXTENSION: Record<string, ReportFormat> = {'.json': 'json', '.csv': 'csv', '.md': 'markdown', '.markdown': 'markdown', '.html': 'html', '.htm': 'html', '.xml': 'junit', '.sarif': 'sarif'}
 
 export type TargetFlag = {flag: 'format' | 'output'; value: string}
 
@@ -51,7 +48,7 @@ export function pairTargets(sequence: readonly TargetFlag[]): {format: ReportFor
       pending = value as ReportFormat
       continue
     }
-    const format: ReportFormat | undefined = pending ?? BY_EXTENSION[extname(value).toLowerCase()]
+    const format: ReportFormat | undefined = pending ?? formatOfFile(value)
     if (format === undefined) throw new UsageError(`-o ${value}: no --format before it, and its extension names none (.csv .json .md .html .xml .sarif)`)
     targets.push({format, output: value})
     pending = null
@@ -62,16 +59,6 @@ export function pairTargets(sequence: readonly TargetFlag[]): {format: ReportFor
   const files = targets.map((t) => t.output).filter((o) => o !== null && o !== '-')
   if (new Set(files).size !== files.length) throw new UsageError('-o: the same file is named twice')
   return targets
-}
-
-async function hashFile(path: string): Promise<string | null> {
-  try {
-    const hash = createHash('sha256')
-    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
-    return hash.digest('hex')
-  } catch {
-    return null
-  }
 }
 
 export default class Report extends BaseCommand {
@@ -136,26 +123,14 @@ export default class Report extends BaseCommand {
     }).finally(() => progress.stop())
 
     const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
-    const inputs: ReportInput[] = []
-    for (const [i, read] of run.inputs.entries()) {
-      const source = sources[i]!
-      const onDisk = source.size === undefined ? null : await hashFile(source.name)
-      inputs.push({
-        name: read.name,
-        bytes: onDisk === null ? read.bytes : source.size!,
-        sha256: onDisk ?? read.sha256,
-        sha256Of: onDisk === null ? 'decoded-text' : 'file',
-        firstSeen: iso(read.firstMs),
-        lastSeen: iso(read.lastMs),
-      })
-    }
+    const inputs = await describeInputs(run, sources)
     const model = buildReport(
       run.result,
       {
         tool: {name: this.config.name, version: this.config.version},
         generatedAt: now.toISOString(),
         inputs,
-        headers: await Promise.all(headerPaths.map(async (name) => ({name, bytes: statSync(name, {throwIfNoEntry: false})?.size ?? null, sha256: await hashFile(name)}))),
+        headers: await describeCaptures(headerPaths),
         policy: {name: run.result.options.policy, path: policy?.path ?? null, sha256: policy?.sha256 ?? null},
         since: iso(sinceMs),
         until: iso(untilMs),

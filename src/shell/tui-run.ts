@@ -2,8 +2,7 @@
 // `-f` never ends): chains as they complete, the accounting and findings so far, and the reading rate, at
 // most a few times a second. When the logs come in on a pipe, the keyboard is the terminal: /dev/tty.
 
-import {createHash} from 'node:crypto'
-import {createReadStream, createWriteStream, openSync, statSync} from 'node:fs'
+import {createWriteStream, openSync} from 'node:fs'
 import {join, resolve} from 'node:path'
 import {Readable} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
@@ -25,6 +24,7 @@ import {type AnalysisRun, type HeaderLoad, type LiveClock, readAnalysis} from '.
 import {UsageError} from './errors.js'
 import {EXIT} from './exit-codes.js'
 import type {InputSource} from './inputs.js'
+import {REPORT_EXTENSION, describeCaptures, describeInputs} from './report-scope.js'
 
 /**
  * The raw text of every line read, per input, so the detail view can show the line a hop came from (stdin
@@ -158,8 +158,6 @@ const RATE_TICK_MS = 1000
 
 /** stdin as openInputs names it (`-`, or `stdin` when no file was named): it has no size on disk. */
 const isStdin = (s: InputSource) => s.size === undefined && (s.name === '-' || s.name === 'stdin')
-
-const EXTENSION: Record<ReportFormat, string> = {markdown: 'md', json: 'json', csv: 'csv', html: 'html', junit: 'xml', sarif: 'sarif'}
 
 /**
  * The TUI's view of one analysis while it is read: every chain as it completes (the TUI lists them all,
@@ -300,8 +298,8 @@ export class TuiFeed {
    */
   private async meta(now: Date, result: AnalysisResult): Promise<ReportMeta> {
     const run = this.run
-    this.captures ??= hashCaptures(this.options.headerPaths ?? [])
-    if (run) this.inputsRead ??= hashInputs(run, this.options.sources)
+    this.captures ??= describeCaptures(this.options.headerPaths ?? [])
+    if (run) this.inputsRead ??= describeInputs(run, this.options.sources)
     const still = 'still being read when this report was made: it covers the lines read until then'
     return {
       tool: {name: 'egress-audit', version: this.options.version ?? '0.0.0'},
@@ -316,33 +314,7 @@ export class TuiFeed {
   }
 }
 
-/** Each input as `report` describes it: a regular file hashed on disk (what an auditor can hash again), stdin by the text read. */
-async function hashInputs(run: AnalysisRun, sources: readonly InputSource[]): Promise<ReportInput[]> {
-  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
-  const inputs: ReportInput[] = []
-  for (const [i, read] of run.inputs.entries()) {
-    const source = sources[i]!
-    const onDisk = source.size === undefined ? null : await hashFile(source.name)
-    inputs.push({name: read.name, bytes: onDisk === null ? read.bytes : source.size!, sha256: onDisk ?? read.sha256, sha256Of: onDisk === null ? 'decoded-text' : 'file', firstSeen: iso(read.firstMs), lastSeen: iso(read.lastMs)})
-  }
-  return inputs
-}
-
-function hashCaptures(paths: readonly string[]): Promise<ReportCapture[]> {
-  return Promise.all(paths.map(async (name) => ({name, bytes: statSync(name, {throwIfNoEntry: false})?.size ?? null, sha256: await hashFile(name)})))
-}
-
 const unread = (s: InputSource): ReportInput => ({name: s.name, bytes: null, sha256: null, sha256Of: null, firstSeen: null, lastSeen: null})
-
-async function hashFile(path: string): Promise<string | null> {
-  try {
-    const hash = createHash('sha256')
-    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer)
-    return hash.digest('hex')
-  } catch {
-    return null
-  }
-}
 
 /** `egress-audit-report-20260102T030405Z`: the time, to the second, in a file name every system accepts. */
 const reportStem = (now: Date) => `egress-audit-report-${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`
@@ -360,7 +332,7 @@ export async function exportReport(result: AnalysisResult, meta: ReportMeta, for
   const model = buildReport(narrowResult(result, (_c, i) => inView === null || inView.has(i)), meta)
   const where = resolve(dir)
   for (let n = 1; ; n++) {
-    const file = `${reportStem(now)}${n === 1 ? '' : `-${n}`}.${EXTENSION[format]}`
+    const file = `${reportStem(now)}${n === 1 ? '' : `-${n}`}.${REPORT_EXTENSION[format]}`
     try {
       await pipeline(Readable.from(chunkRenderers[format](model, {})), createWriteStream(join(where, file), {flags: 'wx'}))
     } catch (error) {
