@@ -9,6 +9,7 @@ import {stringifySafe} from '../core/text/json.js'
 import {scrub} from '../core/text/scrub.js'
 import {followFlag, logFormatFrom} from '../shell/analysis-flags.js'
 import {BaseCommand} from '../shell/base-command.js'
+import {OutputError} from '../shell/errors.js'
 import {EXIT} from '../shell/exit-codes.js'
 import {openInputs} from '../shell/inputs.js'
 import {Output} from '../shell/output.js'
@@ -61,6 +62,8 @@ export default class Parse extends BaseCommand {
     assertSomeInput(argv as string[])
     const out = new Output()
     const skippedOut = flags.skipped ? createWriteStream(flags.skipped) : undefined
+    let skippedFailed: Error | undefined
+    skippedOut?.on('error', (error) => (skippedFailed ??= error))
     const stats = newLineStats()
     // NDJSON streaming to the same terminal would be torn by the line: shown only while stdout goes elsewhere.
     const progress = startProgress(flags.progress && !flags.quiet && !process.stdout.isTTY, process.stderr, {lines: () => stats.linesRead})
@@ -79,11 +82,13 @@ export default class Parse extends BaseCommand {
       progress.stop()
       interrupt.dispose()
     })
-    if (skippedOut) await new Promise((resolve) => skippedOut.end(resolve))
+    // 'close' comes after everything is written, or after the 'error' that says why not.
+    if (skippedOut && !skippedOut.closed) await new Promise<void>((resolve) => skippedOut.end().once('close', () => resolve()))
 
     if (!flags.quiet) {
       for (const line of renderAccounting(stats, failures, sources.length)) process.stderr.write(`${scrub(line, true)}\n`)
     }
+    if (skippedFailed) throw new OutputError(scrub(flags.skipped!, true), skippedFailed.message)
     const strictFail = flags.strict && stats.skipped > (stats.skippedByReason.blank ?? 0)
     process.exitCode = failures.length > 0 || strictFail ? EXIT.input : EXIT.clean
   }

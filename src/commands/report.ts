@@ -2,7 +2,7 @@ import {createWriteStream} from 'node:fs'
 import {Readable} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 
-import {Args, Errors, Flags} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 
 import {scrub} from '../core/text/scrub.js'
 import {type ReportFormat, REPORT_FORMATS, buildReport, chunkRenderers} from '../report/index.js'
@@ -11,7 +11,7 @@ import {analysisFlags, analyzerOptionsFrom, logFormatFrom} from '../shell/analys
 import {loadHeaders, loadPolicyFile, readAnalysis} from '../shell/analysis-input.js'
 import {FAIL_ON, type FailOn, exitCodeFor} from '../shell/analyze-run.js'
 import {BaseCommand} from '../shell/base-command.js'
-import {UsageError} from '../shell/errors.js'
+import {OutputError, UsageError} from '../shell/errors.js'
 import {EXIT} from '../shell/exit-codes.js'
 import {openInputs} from '../shell/inputs.js'
 import {Output} from '../shell/output.js'
@@ -149,7 +149,7 @@ export default class Report extends BaseCommand {
       try {
         await pipeline(Readable.from(chunks), createWriteStream(t.output))
       } catch (error) {
-        throw new Errors.CLIError(`cannot write ${scrub(t.output, true)}: ${(error as Error).message}`, {exit: EXIT.input})
+        throw new OutputError(scrub(t.output, true), (error as Error).message)
       }
       process.stderr.write(`egress-audit: wrote ${t.format} report to ${scrub(t.output, true)}\n`)
     }

@@ -2,6 +2,7 @@ import {Command, Errors, Flags} from '@oclif/core'
 
 import {clip, scrub} from '../core/text/scrub.js'
 import {BUG_REPORT_URL, EXIT} from './exit-codes.js'
+import {guardStdout} from './stdout.js'
 
 /**
  * Every command's base: maps errors to the exit-code table. Usage and input errors carry their own
@@ -11,6 +12,11 @@ import {BUG_REPORT_URL, EXIT} from './exit-codes.js'
 export abstract class BaseCommand extends Command {
   static override baseFlags = {
     debug: Flags.boolean({description: 'On an internal error, print its stack trace.', helpGroup: 'GLOBAL'}),
+  }
+
+  override async init(): Promise<void> {
+    guardStdout()
+    await super.init()
   }
 
   protected get debugEnabled(): boolean {

@@ -18,3 +18,10 @@ export class InputError extends Errors.CLIError {
     super(`cannot read ${source}: ${why}`, {exit: EXIT.input})
   }
 }
+
+/** An output could not be written (a full disk, a file that cannot be created). Exit 74. */
+export class OutputError extends Errors.CLIError {
+  constructor(target: string, why: string) {
+    super(`cannot write ${target}: ${why}`, {exit: EXIT.output})
+  }
+}

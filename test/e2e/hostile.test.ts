@@ -554,6 +554,37 @@ describe('output into a closed pipe (| head -1): quiet, and reading stops', () =
   })
 })
 
+// A full disk loses results: the command says so in one line and exits 74, never 0 or 1 (findings), never
+// with a stack. /dev/full fails every write with ENOSPC.
+describe.runIf(existsSync('/dev/full'))('output that cannot be written (a full disk): exit 74, one line', () => {
+  const capture = join(ROOT, H, 'headers.txt')
+  test.each([
+    {name: 'parse', args: ['parse', ...LOGS]},
+    {name: 'analyze (summary)', args: ['analyze', ...LOGS]},
+    {name: 'analyze --json', args: ['analyze', '--json', ...LOGS]},
+    {name: 'analyze --ndjson', args: ['analyze', '--ndjson', ...LOGS]},
+    {name: 'report --format csv -o -', args: ['report', ...LOGS, '--format', 'csv', '-o', '-']},
+    {name: 'decode headers', args: ['decode', 'headers', capture]},
+  ])('$name > /dev/full', ({args}) => {
+    const r = runCli(args, {stdoutFile: '/dev/full'})
+    expect(r.status).toBe(74)
+    expect(r.stderr).toContain('egress-audit: cannot write the output: ENOSPC')
+    expect(r.stderr.match(/cannot write/g)).toHaveLength(1)
+    expect(r.stderr).not.toContain('internal error')
+    expect(r.stderr).not.toMatch(STACK)
+  })
+
+  test.each([
+    {name: 'report -o /dev/full', args: ['report', ...LOGS, '--format', 'csv', '-o', '/dev/full']},
+    {name: 'parse --skipped /dev/full', args: ['parse', join(ROOT, H, 'bytes.log'), '--skipped', '/dev/full']},
+  ])('$name', ({args}) => {
+    const r = runCli(args)
+    expect(r.status).toBe(74)
+    expect(r.stderr).toContain('egress-audit: cannot write /dev/full: ENOSPC')
+    expect(r.stderr).not.toMatch(STACK)
+  })
+})
+
 describe('the checks themselves catch what they look for', () => {
   test.each([
     {text: 'a\x1b[31mb', found: 1},
