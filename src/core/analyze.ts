@@ -66,7 +66,7 @@ export class Analyzer {
 
   constructor(private readonly options: AnalyzerOptions = {}) {
     this.stats = options.stats ?? newLineStats()
-    this.joiner = new ChainJoiner({windowMs: options.windowMs ?? DEFAULT_WINDOW_MS, maxHeld: options.maxHeld ?? DEFAULT_MAX_HELD})
+    this.joiner = new ChainJoiner({windowMs: options.windowMs ?? DEFAULT_WINDOW_MS, maxHeld: options.maxHeld ?? DEFAULT_MAX_HELD, describe: options.describeChains ?? true})
     if (options.inputs) this.joiner.declareInputs(options.inputs)
     this.roleOptions = {gatewayPods: options.gatewayPods ?? [], gatewayAddresses: options.gatewayAddresses ?? []}
     this.policy = options.policy ?? DEFAULT_POLICY

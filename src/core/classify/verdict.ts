@@ -8,6 +8,7 @@ import {hostOfAuthority, ipOf, portOf} from '../join/cluster.js'
 import type {HopGroup} from '../join/chains.js'
 import {isExternalCached} from '../join/roles.js'
 import type {JoinedHeaders} from '../join/headers.js'
+import {own} from '../text/own.js'
 import type {ChainScope, ChainSource, Confidence, Destination, Evidence, Hop, RequestChain, Strength} from '../model.js'
 import {type Observation, type ObservationSource, observeChain, observeHeaders, observeHop} from './observe.js'
 import {FACT_NAMES, type FactName, type Facts, MISSING, NOT_EGRESS_RULE, type Rule, matchRule, usedFacts} from './rules.js'
@@ -34,34 +35,55 @@ const tier = (o: Observation): number => (o.heuristic ? 0 : o.strength === 'prov
 /**
  * Reduces observations to one value per fact: outcome by precedence, the others by the strongest witnesses.
  * A chain has a handful of observations, so each fact takes a pass over all of them: no list per fact, no
- * filter or sort (those arrays were a quarter of all the memory a summary allocated per chain).
+ * filter, sort or closure (those were a quarter of all the memory a summary allocated per chain). Every
+ * fact is a property from the start (undefined until resolved): one shape for all chains.
  */
 export function resolveFacts(observations: readonly Observation[]): Resolved {
-  const r: Resolved = {facts: {}, chosen: {}, conflicts: [], contradicted: []}
-  resolveOutcome(observations, r)
-  resolveByStrength('path', observations, r)
-  resolveByStrength('inner', observations, r)
-  resolveByStrength('outer', observations, r)
+  const r: Resolved = {
+    facts: {outcome: undefined, path: undefined, inner: undefined, outer: undefined},
+    chosen: {outcome: undefined, path: undefined, inner: undefined, outer: undefined},
+    conflicts: [],
+    contradicted: [],
+  }
+  const worst = worstOutcome(observations)
+  if (worst !== null) {
+    r.facts.outcome = worst.value as Facts['outcome']
+    r.chosen.outcome = agreeing(observations, 'outcome', worst.value)
+  }
+  const path = strongestValue('path', observations, r)
+  if (path !== null) {
+    r.facts.path = path as Facts['path']
+    r.chosen.path = agreeing(observations, 'path', path)
+  }
+  const inner = strongestValue('inner', observations, r)
+  if (inner !== null) {
+    r.facts.inner = inner as Facts['inner']
+    r.chosen.inner = agreeing(observations, 'inner', inner)
+  }
+  const outer = strongestValue('outer', observations, r)
+  if (outer !== null) {
+    r.facts.outer = outer as Facts['outer']
+    r.chosen.outer = agreeing(observations, 'outer', outer)
+  }
   return r
 }
 
 /** Any hop that was blocked or failed decides: the request did not get out as the others say. */
-function resolveOutcome(observations: readonly Observation[], r: Resolved): void {
+function worstOutcome(observations: readonly Observation[]): Observation | null {
   let worst: Observation | null = null
   for (const o of observations) if (o.fact === 'outcome' && (worst === null || outcomeRank(o) > outcomeRank(worst))) worst = o
-  if (worst === null) return
-  const value = worst.value
-  r.facts.outcome = value as Facts['outcome']
-  const chosen: Observation[] = []
-  for (const o of observations) if (o.fact === 'outcome' && o.value === value) chosen.push(o)
-  r.chosen.outcome = chosen
+  return worst
 }
 
-/** The value of the strongest witnesses, the most trusted source (gateway, sidecar, headers) first among them. */
-function resolveByStrength(name: Exclude<FactName, 'outcome'>, observations: readonly Observation[], r: Resolved): void {
+/**
+ * The value of the strongest witnesses of a fact, the most trusted source (gateway, sidecar, headers) first
+ * among them; null when nothing speaks of it. Notes a conflict among the strongest, and weaker witnesses
+ * the value contradicts.
+ */
+function strongestValue(name: Exclude<FactName, 'outcome'>, observations: readonly Observation[], r: Resolved): string | null {
   let top = -1
   for (const o of observations) if (o.fact === name && tier(o) > top) top = tier(o)
-  if (top === -1) return
+  if (top === -1) return null
   let lead: Observation | null = null
   let passthrough = false
   for (const o of observations) {
@@ -81,14 +103,21 @@ function resolveByStrength(name: Exclude<FactName, 'outcome'>, observations: rea
       },
     })
   }
-  ;(r.facts as Record<string, string>)[name] = value
-  const chosen: Observation[] = []
-  for (const o of observations) {
-    if (o.fact !== name) continue
-    if (agrees(name, o.value as string, value)) chosen.push(o)
-    else if (tier(o) < top && !o.heuristic) r.contradicted.push(o)
-  }
-  r.chosen[name] = chosen
+  for (const o of observations) if (o.fact === name && tier(o) < top && !o.heuristic && !agrees(name, o.value as string, value)) r.contradicted.push(o)
+  return value
+}
+
+/**
+ * The observations of a fact that agree with its value, in order, in a list of their own length: usually
+ * one, where growing an empty list would reserve room for seventeen.
+ */
+function agreeing(observations: readonly Observation[], name: FactName, value: string): Observation[] {
+  let n = 0
+  for (const o of observations) if (o.fact === name && agrees(name, o.value as string, value)) n++
+  const out = new Array<Observation>(n)
+  let i = 0
+  for (const o of observations) if (o.fact === name && agrees(name, o.value as string, value)) out[i++] = o
+  return out
 }
 
 /** `path: gateway says gateway (ref); headers says direct (ref)`: the strongest witnesses, most trusted first. */
@@ -169,8 +198,25 @@ export function destinationOf(hops: readonly Hop[], headers: readonly HeaderEvid
     if (port === null && (!hop || hop.toGateway)) port = h.decoratorOperation.port
   }
   if (h && host === null) host = hostHeader(h) ?? null
-  return {host, port, key: host === null ? '?' : `${host}:${port ?? '?'}`}
+  return {host, port, key: host === null ? '?' : destinationKey(host, port)}
 }
+
+/**
+ * `host:port`, one string per pair: the summary rows and the finding book look the key up for every chain,
+ * and a string used again keeps its hash, where a new one is joined, flattened and hashed each time. Its
+ * own copy (text/own.ts), so it pins no input. Bounded: cleared past 10,000 hosts or 1,000 ports of a host.
+ */
+function destinationKey(host: string, port: number | null): string {
+  let byPort = destinationKeys.get(host)
+  if (byPort === undefined || byPort.size >= 1_000) {
+    if (destinationKeys.size >= 10_000) destinationKeys.clear()
+    destinationKeys.set(own(host), (byPort = new Map()))
+  }
+  let key = byPort.get(port)
+  if (key === undefined) byPort.set(port, (key = own(`${host}:${port ?? '?'}`)))
+  return key
+}
+const destinationKeys = new Map<string, Map<number | null, string>>()
 
 /** `curl-7656cf8794-r7zb9` → `curl`: a Deployment's pod name without its ReplicaSet and pod suffixes. */
 export function workloadOfPod(pod: string): string {
@@ -419,7 +465,11 @@ function describeFacts(f: Facts): string {
 }
 
 function chainId(hops: readonly Hop[], headers: readonly HeaderEvidence[]): string {
-  if (hops.length > 0) return hops.map((h) => h.ref).join('+')
+  if (hops.length > 0) {
+    let id = hops[0]!.ref
+    for (let i = 1; i < hops.length; i++) id += `+${hops[i]!.ref}`
+    return id
+  }
   const h = headers[0]
   return h ? `${h.source.input}:${h.source.line}` : '?'
 }

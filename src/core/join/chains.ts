@@ -43,6 +43,8 @@ export interface JoinerOptions {
    * as a live stream (-f) wants.
    */
   maxHeld?: number
+  /** Write the evidence of each join (default true). A summary never reads it: false saves a few sentences per pair. */
+  describe?: boolean
 }
 
 export const DEFAULT_WINDOW_MS = 5_000
@@ -148,10 +150,12 @@ export class ChainJoiner {
   /** Hops past their window, held for a late partner, oldest first (a queue: `heldFrom` is its head). */
   private held: Pending[] = []
   private heldFrom = 0
+  private readonly describe: boolean
 
   constructor(options: JoinerOptions = {windowMs: DEFAULT_WINDOW_MS}) {
     this.windowMs = options.windowMs
     this.maxHeld = options.maxHeld ?? 0
+    this.describe = options.describe ?? true
   }
 
   /** Names the inputs that will deliver lines, so none is left behind before its first line arrives. */
@@ -312,30 +316,31 @@ export class ChainJoiner {
     const id = real(e.requestId)
     const byConn = side === 'sidecar' ? this.gatewayByConn : this.sidecarByConn
     const byId = side === 'sidecar' ? this.gatewayById : this.sidecarById
-    let best: Pending | null = null
-    let bestScore = -Infinity
-    const consider = (list: Pending[] | undefined) => {
-      if (!list) return
-      for (const p of list) {
-        const s = side === 'sidecar' ? scorePair(hop, p.hop, this.windowMs) : scorePair(p.hop, hop, this.windowMs)
-        if (s > bestScore) {
-          best = p
-          bestScore = s
-        }
-      }
-    }
-    if (conn) consider(byConn.get(conn))
-    if (id) consider(byId.get(id))
-    if (!best) {
+    const best: Best = {pending: null, score: -Infinity}
+    if (conn) this.consider(best, byConn.get(conn), hop, side)
+    if (id) this.consider(best, byId.get(id), hop, side)
+    if (!best.pending) {
       // A sidecar line without its connection's address looks for a gateway line by pod; a gateway line
       // looks for such sidecar lines.
       const pod = side === 'sidecar' ? (conn === null ? podKey(hop, side) : null) : podKey(hop, side)
-      if (pod) consider((side === 'sidecar' ? this.gatewayByPod : this.sidecarByPod).get(pod))
+      if (pod) this.consider(best, (side === 'sidecar' ? this.gatewayByPod : this.sidecarByPod).get(pod), hop, side)
     }
-    if (!best) return null
-    const found = best as Pending
-    const [s, g] = side === 'sidecar' ? [hop, found.hop] : [found.hop, hop]
-    return {pending: found, ...joinFacts(s, g)}
+    const found = best.pending
+    if (!found) return null
+    const facts = side === 'sidecar' ? joinFacts(hop, found.hop, this.describe) : joinFacts(found.hop, hop, this.describe)
+    return {pending: found, keys: facts.keys, evidence: facts.evidence}
+  }
+
+  /** Scores each waiting hop of `list` against `hop`, keeping the best in `best`. */
+  private consider(best: Best, list: Pending[] | undefined, hop: Hop, side: 'sidecar' | 'gateway'): void {
+    if (!list) return
+    for (const p of list) {
+      const s = side === 'sidecar' ? scorePair(hop, p.hop, this.windowMs) : scorePair(p.hop, hop, this.windowMs)
+      if (s > best.score) {
+        best.pending = p
+        best.score = s
+      }
+    }
   }
 }
 
@@ -385,7 +390,14 @@ export function scorePair(s: Hop, g: Hop, windowMs = DEFAULT_WINDOW_MS): number 
   return score - distance / 1e6 - startGap / 1e9
 }
 
-function joinFacts(s: Hop, g: Hop): {keys: JoinKey[]; evidence: Evidence[]} {
+/** The best partner so far and its score. */
+interface Best {
+  pending: Pending | null
+  score: number
+}
+
+/** Which keys join a sidecar line and a gateway line; with `describe`, the evidence that says so. */
+function joinFacts(s: Hop, g: Hop, describe = true): {keys: JoinKey[]; evidence: Evidence[]} {
   const keys: JoinKey[] = []
   const evidence: Evidence[] = []
   const se = s.entry
@@ -393,29 +405,33 @@ function joinFacts(s: Hop, g: Hop): {keys: JoinKey[]; evidence: Evidence[]} {
   const conn = real(se.upstreamLocalAddress)
   if (conn !== null && conn === real(ge.downstreamRemoteAddress)) {
     keys.push('connection')
-    evidence.push({
-      ref: `${s.ref} + ${g.ref}`,
-      kind: 'join',
-      fact: `one connection: the sidecar's upstream local address is the gateway's downstream remote address${se.upstreamHost && se.upstreamHost === ge.downstreamLocalAddress ? ', and the sidecar\'s upstream host is the gateway\'s listener' : ''}`,
-      fields: {upstreamLocalAddress: conn, downstreamRemoteAddress: ge.downstreamRemoteAddress ?? null, upstreamHost: se.upstreamHost ?? null, downstreamLocalAddress: ge.downstreamLocalAddress ?? null},
-      strength: 'proven',
-    })
+    if (describe) {
+      evidence.push({
+        ref: `${s.ref} + ${g.ref}`,
+        kind: 'join',
+        fact: `one connection: the sidecar's upstream local address is the gateway's downstream remote address${se.upstreamHost && se.upstreamHost === ge.downstreamLocalAddress ? ', and the sidecar\'s upstream host is the gateway\'s listener' : ''}`,
+        fields: {upstreamLocalAddress: conn, downstreamRemoteAddress: ge.downstreamRemoteAddress ?? null, upstreamHost: se.upstreamHost ?? null, downstreamLocalAddress: ge.downstreamLocalAddress ?? null},
+        strength: 'proven',
+      })
+    }
   }
   if (keys.length === 0 && podKey(s, 'sidecar') !== null && podKey(s, 'sidecar') === podKey(g, 'gateway')) {
     keys.push('pod-time')
-    evidence.push({
-      ref: `${s.ref} + ${g.ref}`,
-      kind: 'join',
-      fact: "the sidecar line has no upstream local address (its connection never became ready): joined by the sidecar's pod IP, the gateway listener it dialled and the gateway line starting within the sidecar's — a weaker link",
-      fields: {downstreamRemoteAddress: ge.downstreamRemoteAddress ?? null, upstreamHost: se.upstreamHost ?? null, sidecarStart: se.startTime ?? null, gatewayStart: ge.startTime ?? null},
-      strength: 'inferred',
-    })
+    if (describe) {
+      evidence.push({
+        ref: `${s.ref} + ${g.ref}`,
+        kind: 'join',
+        fact: "the sidecar line has no upstream local address (its connection never became ready): joined by the sidecar's pod IP, the gateway listener it dialled and the gateway line starting within the sidecar's — a weaker link",
+        fields: {downstreamRemoteAddress: ge.downstreamRemoteAddress ?? null, upstreamHost: se.upstreamHost ?? null, sidecarStart: se.startTime ?? null, gatewayStart: ge.startTime ?? null},
+        strength: 'inferred',
+      })
+    }
   }
   const id = real(se.requestId)
   if (id !== null && id === real(ge.requestId)) {
     keys.push('request-id')
-    evidence.push({ref: `${s.ref} + ${g.ref}`, kind: 'join', fact: 'the same x-request-id on both lines', fields: {requestId: id}, strength: 'proven'})
-  } else if (id !== null && real(ge.requestId) !== null) {
+    if (describe) evidence.push({ref: `${s.ref} + ${g.ref}`, kind: 'join', fact: 'the same x-request-id on both lines', fields: {requestId: id}, strength: 'proven'})
+  } else if (describe && id !== null && real(ge.requestId) !== null) {
     evidence.push({
       ref: `${s.ref} + ${g.ref}`,
       kind: 'join',
@@ -430,7 +446,8 @@ function joinFacts(s: Hop, g: Hop): {keys: JoinKey[]; evidence: Evidence[]} {
 const single = (hop: Hop): HopGroup => ({hops: [hop], joinedBy: [], joinEvidence: []})
 
 function pair(a: Hop, b: Hop, keys: JoinKey[], evidence: Evidence[]): HopGroup {
-  const [s, g] = a.role === 'egress-gateway' ? [b, a] : [a, b]
+  const s = a.role === 'egress-gateway' ? b : a
+  const g = a.role === 'egress-gateway' ? a : b
   // The sidecar's cluster names the egress gateway and this line is the other end of its connection:
   // the gateway's role is no longer a guess.
   if (g.roleGuessed && !s.roleGuessed && (keys.includes('connection') || keys.includes('request-id'))) {
