@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {compileFormat, type Plan} from '../core/accesslog/parse-line.js'
 import type {AnalyzerOptions} from '../core/analyze.js'
 import {DEFAULT_MAX_HELD} from '../core/join/chains.js'
-import {parseTimeFlag, parseWindow} from './analysis-input.js'
+import {parseTimeFlag, parseWindow} from './time-flags.js'
 import {UsageError} from './errors.js'
 
 /** A flag that may be repeated or comma-separated. */

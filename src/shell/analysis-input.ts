@@ -1,51 +1,20 @@
 // The input side every analysing command shares (analyze, demo, report): flags turned into core options
-// (times with date-fns, the policy and header captures read from disk) and the time-merged reading loop
+// (the policy and header captures read from disk) and the time-merged reading loop
 // that feeds the core Analyzer — always reading the input furthest behind in log time, so the join window
 // holds lines of all files at once.
 
 import {createHash} from 'node:crypto'
 import {readFile} from 'node:fs/promises'
 
-// One module per function: the package's index loads all of date-fns (+20 MB of RSS at startup).
-import {isValid} from 'date-fns/isValid'
-import {parseISO} from 'date-fns/parseISO'
-import {sub} from 'date-fns/sub'
-
 import {AccessLogReader, type ReadOptions} from '../core/accesslog/reader.js'
 import {Analyzer, type AnalyzerOptions} from '../core/analyze.js'
 import {type Policy, parsePolicy} from '../core/classify/policy.js'
-import {buildHeaderEvidence, parseCapture} from '../core/headers/index.js'
 import type {HeaderEvidence} from '../core/headers/types.js'
 import type {AnalysisResult, RequestChain} from '../core/model.js'
 import {scrub} from '../core/text/scrub.js'
 import {InputError, UsageError} from './errors.js'
 import type {InputSource} from './inputs.js'
 import type {InputFailure} from './read-logs.js'
-
-const UNITS: Record<string, keyof Duration | 'ms'> = {ms: 'ms', s: 'seconds', m: 'minutes', h: 'hours', d: 'days', w: 'weeks'}
-type Duration = {seconds: number; minutes: number; hours: number; days: number; weeks: number}
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d|w)$/
-const MS: Record<string, number> = {ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000}
-
-/** `5s`, `500ms`, `2m` → ms; `all` → Infinity (join across the whole input). */
-export function parseWindow(text: string): number {
-  if (text === 'all') return Infinity
-  const m = DURATION.exec(text.trim())
-  if (!m) throw new UsageError(`--window: '${text}' is not a duration like 5s, 500ms, 2m, or 'all'`)
-  return Number(m[1]) * MS[m[2]!]!
-}
-
-/** RFC 3339 (`2024-06-21T19:00:00Z`) or a time ago (`2h`, `30m`, `7d`) → epoch ms. */
-export function parseTimeFlag(flag: string, text: string, now: Date = new Date()): number {
-  const m = DURATION.exec(text.trim())
-  if (m) {
-    const unit = UNITS[m[2]!]!
-    return unit === 'ms' ? now.getTime() - Number(m[1]) : sub(now, {[unit]: Number(m[1])}).getTime()
-  }
-  const d = parseISO(text.trim())
-  if (!isValid(d)) throw new UsageError(`--${flag}: '${text}' is neither an RFC 3339 time (2024-06-21T19:00:00Z) nor a duration ago (2h, 30m)`)
-  return d.getTime()
-}
 
 export interface PolicyFile {
   policy: Policy
@@ -91,6 +60,8 @@ export async function loadHeaders(paths: readonly {path: string; name: string}[]
       const code = (error as NodeJS.ErrnoException).code
       throw new InputError(name, code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (error as Error).message)
     }
+    // Loaded when a capture is given: the protobuf decoder it needs is 60 modules every other run can skip.
+    const {buildHeaderEvidence, parseCapture} = await import('../core/headers/index.js')
     const capture = parseCapture(text, {input: name})
     for (const set of capture.sets) evidence.push(buildHeaderEvidence(set, {now}))
     const skipped = capture.skipped.length > 0 ? `, ${capture.skipped.length} lines skipped (first: line ${capture.skipped[0]!.line}, ${capture.skipped[0]!.reason})` : ''

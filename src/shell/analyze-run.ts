@@ -14,7 +14,7 @@ import {EXIT} from './exit-codes.js'
 import type {InputSource} from './inputs.js'
 import {Output, colourAllowed} from './output.js'
 
-export {type HeaderLoad, loadHeaders, loadPolicy, parseTimeFlag, parseWindow} from './analysis-input.js'
+export {type HeaderLoad, loadHeaders, loadPolicy} from './analysis-input.js'
 
 export type FailOn = Severity | 'none'
 export const FAIL_ON: readonly FailOn[] = [...SEVERITIES, 'none']

@@ -2,7 +2,7 @@ import {describe, expect, test} from 'vitest'
 
 import {DEFAULT_MAX_HELD} from '../../src/core/join/chains.js'
 import {analyzerOptionsFrom, logFormatFrom} from '../../src/shell/analysis-flags.js'
-import {parseTimeFlag, parseWindow} from '../../src/shell/analysis-input.js'
+import {parseTimeFlag, parseWindow} from '../../src/shell/time-flags.js'
 import {UsageError} from '../../src/shell/errors.js'
 
 describe('analyzerOptionsFrom', () => {
