@@ -5,7 +5,7 @@
 import type {HeaderEvidence} from '../headers/types.js'
 import {clusterText} from '../join/cluster.js'
 import {upstreamClientCertificate} from '../join/hops.js'
-import type {AccessLogEntry, Evidence, Hop, Strength} from '../model.js'
+import type {AccessLogEntry, Cluster, Evidence, Hop, Strength} from '../model.js'
 import type {Facts, FactName} from './rules.js'
 
 export type ObservationSource = 'sidecar' | 'gateway' | 'headers'
@@ -18,10 +18,12 @@ type EvidenceInit = {ref: string; kind?: Evidence['kind']; fact: string; fields:
  * built only when read: a summary over a million lines reads it for the few chains findings cite.
  */
 export class Observation<K extends FactName = FactName> {
-  #make: (() => EvidenceInit) | null
+  /** Builds the evidence from its subject (a hop): no closure, so nothing per observation but this object. */
+  #make: Make | null
+  #subject: unknown
   #evidence: Evidence | null = null
   /** For failures: Envoy's reason in a few words. */
-  detail?: string
+  detail: string | undefined = undefined
 
   constructor(
     readonly fact: K,
@@ -31,15 +33,18 @@ export class Observation<K extends FactName = FactName> {
     /** A rule of thumb rather than a reading of a field (double encryption from byte counts, X-Envoy-Internal). */
     readonly heuristic: boolean,
     make: () => EvidenceInit,
+    subject?: unknown,
   ) {
-    this.#make = make
+    this.#make = make as Make
+    this.#subject = subject
   }
 
   get evidence(): Evidence {
     if (this.#evidence === null) {
-      const ev = this.#make!()
+      const ev = this.#make!(this.#subject as never)
       this.#evidence = {ref: ev.ref, kind: ev.kind ?? 'log', fact: ev.fact, fields: ev.fields, strength: this.strength}
       this.#make = null
+      this.#subject = undefined
     }
     return this.#evidence
   }
@@ -51,6 +56,7 @@ export class Observation<K extends FactName = FactName> {
     return o
   }
 }
+type Make = (subject: never) => EvidenceInit
 
 function obs<K extends FactName>(
   fact: K,
@@ -62,6 +68,21 @@ function obs<K extends FactName>(
   detail?: string,
 ): Observation {
   const o = new Observation<FactName>(fact, value, strength, source, heuristic, make)
+  if (detail !== undefined) o.detail = detail
+  return o
+}
+
+/** What a hop says, its evidence written from the hop by `make` when read. */
+function said<K extends FactName>(
+  hop: Hop,
+  fact: K,
+  value: NonNullable<Facts[K]>,
+  make: (hop: Hop) => EvidenceInit,
+  strength: Strength,
+  heuristic = false,
+  detail?: string,
+): Observation {
+  const o = new Observation<FactName>(fact, value, strength, sourceOf(hop), heuristic, make as () => EvidenceInit, hop)
   if (detail !== undefined) o.detail = detail
   return o
 }
@@ -128,11 +149,9 @@ export function observeChain(hops: readonly Hop[], out: Observation[] = []): Obs
   return out
 }
 
-/** What one hop says about each fact, added to `out`. */
+/** What one hop says about each fact, added to `out`. The sentences are written only when read. */
 export function observeHop(hop: Hop, out: Observation[] = []): Observation[] {
   const e = hop.entry
-  const src = sourceOf(hop)
-  const ref = hop.ref
   const name = who(hop)
   if (hop.role === 'ingress-gateway' || hop.direction === 'inbound') return out
 
@@ -142,62 +161,153 @@ export function observeHop(hop: Hop, out: Observation[] = []): Observation[] {
   const details = e.responseCodeDetails ?? null
   // The TLS reason and the double-encryption test run only when no refusal above decided the outcome.
   let tlsReason: string | null
-  let dbl: ReturnType<typeof doubleEncryption>
   if (c?.kind === 'blackhole') {
-    out.push(obs('outcome', 'blocked', src, () => ({ref, fact: `${name} sent it to BlackHoleCluster: no ServiceEntry for the destination under REGISTRY_ONLY`, fields: {upstreamCluster: c.raw, responseFlags: flagsText(e), downstreamLocalAddress: e.downstreamLocalAddress ?? null}}), 'proven', false, 'BlackHoleCluster'))
+    out.push(said(hop, 'outcome', 'blocked', blackHoleEvidence, 'proven', false, 'BlackHoleCluster'))
   } else if (e.routeName === 'block_all' || (details === 'direct_response' && e.responseCode === 502 && !c)) {
-    out.push(obs('outcome', 'blocked', src, () => ({ref, fact: `${name} answered 502 itself (direct_response, route ${e.routeName ?? '-'}): REGISTRY_ONLY has no route to this host`, fields: {responseCode: e.responseCode ?? null, responseCodeDetails: details, routeName: e.routeName ?? null}}), 'proven', false, 'direct_response on block_all'))
+    out.push(said(hop, 'outcome', 'blocked', blockAllEvidence, 'proven', false, 'direct_response on block_all'))
   } else if (flags.includes('NR')) {
-    const what = details === 'filter_chain_not_found' ? `no filter chain${e.requestedServerName ? ` for SNI ${e.requestedServerName}` : ''} (a Gateway server whose hosts do not include it, or a VirtualService without a match)` : `no route (${details ?? 'NR'})`
-    out.push(obs('outcome', 'failed', src, () => ({ref, fact: `${name} had ${what}: a configuration gap, not a policy`, fields: {responseFlags: flagsText(e), responseCodeDetails: details, requestedServerName: e.requestedServerName ?? null, downstreamLocalAddress: e.downstreamLocalAddress ?? null}}), 'proven', false, `${name}: ${what}`))
+    out.push(said(hop, 'outcome', 'failed', noRouteEvidence, 'proven', false, `${name}: ${noRouteText(e)}`))
   } else if (flags.includes('UAEX') || (details !== null && details.startsWith('rbac_access_denied'))) {
-    out.push(obs('outcome', 'blocked', src, () => ({ref, fact: `${name} denied it by policy (${details ?? flagsText(e)})`, fields: {responseCode: e.responseCode ?? null, responseCodeDetails: details, responseFlags: flagsText(e)}}), 'proven', false, `denied (${details ?? flagsText(e)})`))
+    out.push(said(hop, 'outcome', 'blocked', deniedEvidence, 'proven', false, `denied (${details ?? flagsText(e)})`))
   } else if (!c && e.upstreamCluster === null && flags.includes('UH') && e.responseCode === 0 && hop.role === 'sidecar') {
-    out.push(obs('outcome', 'blocked', src, () => ({ref, fact: `${name} had no cluster for it (cluster null, UH, code 0): BlackHoleCluster as Istio's JSON logs it`, fields: {upstreamCluster: null, responseFlags: flagsText(e), downstreamLocalAddress: e.downstreamLocalAddress ?? null}}), 'proven', false, 'BlackHoleCluster (logged as null)'))
+    out.push(said(hop, 'outcome', 'blocked', nullClusterEvidence, 'proven', false, 'BlackHoleCluster (logged as null)'))
   } else if ((tlsReason = tlsFailureReason(e)) !== null) {
-    const reason = tlsReason
-    out.push(obs('outcome', 'failed', src, () => ({ref, fact: `${name}'s upstream TLS failed: ${reason}`, fields: {responseFlags: flagsText(e), upstreamTransportFailureReason: e.upstreamTransportFailureReason ?? null, responseCodeDetails: details, upstreamHost: e.upstreamHost ?? null}}), 'proven', false, `upstream TLS failure: ${reason}`))
-  } else if ((dbl = doubleEncryption(hop)) !== null) {
-    const why = dbl.why
-    out.push(obs('outcome', 'failed', src, () => ({ref, fact: `${name}: ${why}`, fields: {requestedServerName: e.requestedServerName ?? null, bytesReceived: e.bytesReceived ?? null, bytesSent: e.bytesSent ?? null, responseFlags: flagsText(e), upstreamCluster: e.upstreamCluster ?? null, upstreamTlsVersion: e.upstreamTlsVersion ?? null}}), dbl.proven ? 'proven' : 'inferred', !dbl.proven, 'double encryption'))
+    out.push(said(hop, 'outcome', 'failed', tlsFailureEvidence, 'proven', false, `upstream TLS failure: ${tlsReason}`))
+  } else if (hop.kind === 'tcp' && e.requestedServerName && doubleEncryption(hop)) {
+    const proven = doubleEncryption(hop)!.proven
+    out.push(said(hop, 'outcome', 'failed', doubleEncryptionEvidence, proven ? 'proven' : 'inferred', !proven, 'double encryption'))
   } else if (flags.some((f) => PATH_FAILURE_FLAGS.includes(f))) {
-    const what = flags.includes('DPE') ? 'the client spoke something the listener could not read as HTTP (TLS to a port declared HTTP?)' : flags.includes('UPE') ? 'the upstream answered in a protocol the proxy could not read (plain HTTP to a TLS port?)' : 'no cluster for the route'
-    out.push(obs('outcome', 'failed', src, () => ({ref, fact: `${name}: ${what} (${flagsText(e)} ${details ?? ''})`, fields: {responseCode: e.responseCode ?? null, responseFlags: flagsText(e), responseCodeDetails: details, upstreamHost: e.upstreamHost ?? null}}), 'proven', false, `${what} (${flagsText(e)})`))
+    out.push(said(hop, 'outcome', 'failed', pathFailureEvidence, 'proven', false, `${pathFailureText(flags)} (${flagsText(e)})`))
   } else if (flags.some((f) => UNANSWERED_FLAGS.includes(f))) {
-    out.push(obs('outcome', 'attempted', src, () => ({ref, fact: `${name}: the upstream never answered (${flagsText(e)} ${details ?? ''})`, fields: {responseCode: e.responseCode ?? null, responseFlags: flagsText(e), responseCodeDetails: details, upstreamHost: e.upstreamHost ?? null}}), 'proven', false, `no answer: ${flagsText(e)}${details ? ` ${details}` : ''}`))
+    out.push(said(hop, 'outcome', 'attempted', unansweredEvidence, 'proven', false, `no answer: ${flagsText(e)}${details ? ` ${details}` : ''}`))
   } else {
-    out.push(obs('outcome', 'completed', src, () => ({ref, fact: `${name} line: ${e.method ? `${e.method} ${e.responseCode ?? '-'}` : 'TCP connection'}, flags ${flagsText(e)}`, fields: {responseCode: e.responseCode ?? null, responseFlags: flagsText(e)}}), 'proven'))
+    out.push(said(hop, 'outcome', 'completed', completedEvidence, 'proven'))
   }
 
   // ---- path
   if (hop.role === 'egress-gateway') {
-    out.push(obs('path', 'gateway', src, () => ({ref, fact: `the egress gateway logged it (${hop.roleReason})`, fields: {pod: e.source.pod ?? null, downstreamLocalAddress: e.downstreamLocalAddress ?? null}}), 'proven', hop.roleGuessed))
+    out.push(said(hop, 'path', 'gateway', gatewayLoggedEvidence, 'proven', hop.roleGuessed))
   } else if (hop.role === 'sidecar' && hop.toGateway) {
-    out.push(obs('path', 'gateway', src, () => ({ref, fact: `the sidecar sent it to the egress gateway (cluster ${clusterText(c)}, upstream ${e.upstreamHost ?? '-'})`, fields: {upstreamCluster: e.upstreamCluster ?? null, upstreamHost: e.upstreamHost ?? null}}), 'proven'))
+    out.push(said(hop, 'path', 'gateway', toGatewayEvidence, 'proven'))
   } else if (c?.kind === 'passthrough' || c?.kind === 'allow-any-dns') {
-    out.push(obs('path', 'passthrough-cluster', src, () => ({ref, fact: `the sidecar let it out through ${c.raw}${e.routeName ? ` (route ${e.routeName})` : ''}: no ServiceEntry, outboundTrafficPolicy ALLOW_ANY`, fields: {upstreamCluster: c.raw, routeName: e.routeName ?? null, upstreamHost: e.upstreamHost ?? null}}), 'proven'))
+    out.push(said(hop, 'path', 'passthrough-cluster', passthroughEvidence, 'proven'))
   } else if (hop.role === 'sidecar' && c?.kind === 'service' && c.direction === 'outbound') {
-    out.push(obs('path', 'direct', src, () => ({ref, fact: `the sidecar sent it straight to ${c.host} (cluster ${c.raw}, upstream ${e.upstreamHost ?? '-'}), not to a gateway`, fields: {upstreamCluster: c.raw, upstreamHost: e.upstreamHost ?? null}}), 'proven', hop.roleGuessed))
+    out.push(said(hop, 'path', 'direct', directEvidence, 'proven', hop.roleGuessed))
   } else if (hop.role === 'sidecar' && !c && e.upstreamHost) {
-    out.push(obs('path', 'direct', src, () => ({ref, fact: `the sidecar sent it to ${e.upstreamHost}; the line has no cluster to say whether that is a gateway (format ${e.format})`, fields: {upstreamHost: e.upstreamHost ?? null, format: e.format}}), 'inferred', true))
+    out.push(said(hop, 'path', 'direct', directNoClusterEvidence, 'inferred', true))
   }
 
   // ---- inner (sidecar→gateway leg); the sentences are written only when the evidence is read.
   if (hop.role === 'egress-gateway' && hop.downstream !== 'unknown') {
-    out.push(obs('inner', hop.downstream, src, () => gatewayInnerEvidence(hop), hop.downstreamProven ? 'proven' : 'inferred'))
+    out.push(said(hop, 'inner', hop.downstream, gatewayInnerEvidence, hop.downstreamProven ? 'proven' : 'inferred'))
   } else if (hop.role === 'sidecar' && hop.toGateway && hop.upstream !== 'unknown' && hop.upstream !== 'none') {
-    const inner = hop.upstream === 'mtls-originated' ? 'mtls' : hop.upstream === 'plaintext' ? 'plaintext' : 'tls'
+    const inner = innerOf(hop.upstream)
     const proven = hop.upstreamProven
     // The gateway's ports are a convention (a Gateway server may use TLS on 8080): below what the gateway's own line says.
-    out.push(obs('inner', inner, src, () => sidecarInnerEvidence(hop, inner), proven ? 'proven' : 'inferred', !proven && hop.kind === 'http'))
+    out.push(said(hop, 'inner', inner, sidecarInnerEvidence, proven ? 'proven' : 'inferred', !proven && hop.kind === 'http'))
   }
 
   // ---- outer (how it left the mesh): from the exit proxy only
   const exit = hop.role === 'egress-gateway' || (hop.role === 'sidecar' && !hop.toGateway)
   if (exit && hop.upstream !== 'unknown' && hop.upstream !== 'none') {
-    out.push(obs('outer', hop.upstream, src, () => outerEvidence(hop, name), hop.upstreamProven ? 'proven' : 'inferred'))
+    out.push(said(hop, 'outer', hop.upstream, outerEvidence, hop.upstreamProven ? 'proven' : 'inferred'))
   }
   return out
+}
+
+/** How the sidecar→gateway leg was carried, from the sidecar's upstream transport. */
+const innerOf = (upstream: Hop['upstream']): 'mtls' | 'plaintext' | 'tls' => (upstream === 'mtls-originated' ? 'mtls' : upstream === 'plaintext' ? 'plaintext' : 'tls')
+
+// ---- The evidence of each outcome and path a hop can show, written from the hop when read.
+
+const detailsOf = (e: AccessLogEntry): string | null => e.responseCodeDetails ?? null
+
+function noRouteText(e: AccessLogEntry): string {
+  const details = detailsOf(e)
+  return details === 'filter_chain_not_found' ? `no filter chain${e.requestedServerName ? ` for SNI ${e.requestedServerName}` : ''} (a Gateway server whose hosts do not include it, or a VirtualService without a match)` : `no route (${details ?? 'NR'})`
+}
+
+const pathFailureText = (flags: readonly string[]): string =>
+  flags.includes('DPE') ? 'the client spoke something the listener could not read as HTTP (TLS to a port declared HTTP?)' : flags.includes('UPE') ? 'the upstream answered in a protocol the proxy could not read (plain HTTP to a TLS port?)' : 'no cluster for the route'
+
+function blackHoleEvidence(hop: Hop): EvidenceInit {
+  const e = hop.entry
+  return {ref: hop.ref, fact: `${who(hop)} sent it to BlackHoleCluster: no ServiceEntry for the destination under REGISTRY_ONLY`, fields: {upstreamCluster: clusterText(hop.cluster), responseFlags: flagsText(e), downstreamLocalAddress: e.downstreamLocalAddress ?? null}}
+}
+
+function blockAllEvidence(hop: Hop): EvidenceInit {
+  const e = hop.entry
+  return {ref: hop.ref, fact: `${who(hop)} answered 502 itself (direct_response, route ${e.routeName ?? '-'}): REGISTRY_ONLY has no route to this host`, fields: {responseCode: e.responseCode ?? null, responseCodeDetails: detailsOf(e), routeName: e.routeName ?? null}}
+}
+
+function noRouteEvidence(hop: Hop): EvidenceInit {
+  const e = hop.entry
+  return {ref: hop.ref, fact: `${who(hop)} had ${noRouteText(e)}: a configuration gap, not a policy`, fields: {responseFlags: flagsText(e), responseCodeDetails: detailsOf(e), requestedServerName: e.requestedServerName ?? null, downstreamLocalAddress: e.downstreamLocalAddress ?? null}}
+}
+
+function deniedEvidence(hop: Hop): EvidenceInit {
+  const e = hop.entry
+  const details = detailsOf(e)
+  return {ref: hop.ref, fact: `${who(hop)} denied it by policy (${details ?? flagsText(e)})`, fields: {responseCode: e.responseCode ?? null, responseCodeDetails: details, responseFlags: flagsText(e)}}
+}
+
+function nullClusterEvidence(hop: Hop): EvidenceInit {
+  const e = hop.entry
+  return {ref: hop.ref, fact: `${who(hop)} had no cluster for it (cluster null, UH, code 0): BlackHoleCluster as Istio's JSON logs it`, fields: {upstreamCluster: null, responseFlags: flagsText(e), downstreamLocalAddress: e.downstreamLocalAddress ?? null}}
+}
+
+function tlsFailureEvidence(hop: Hop): EvidenceInit {
+  const e = hop.entry
+  return {ref: hop.ref, fact: `${who(hop)}'s upstream TLS failed: ${tlsFailureReason(e)}`, fields: {responseFlags: flagsText(e), upstreamTransportFailureReason: e.upstreamTransportFailureReason ?? null, responseCodeDetails: detailsOf(e), upstreamHost: e.upstreamHost ?? null}}
+}
+
+function doubleEncryptionEvidence(hop: Hop): EvidenceInit {
+  const e = hop.entry
+  return {ref: hop.ref, fact: `${who(hop)}: ${doubleEncryption(hop)!.why}`, fields: {requestedServerName: e.requestedServerName ?? null, bytesReceived: e.bytesReceived ?? null, bytesSent: e.bytesSent ?? null, responseFlags: flagsText(e), upstreamCluster: e.upstreamCluster ?? null, upstreamTlsVersion: e.upstreamTlsVersion ?? null}}
+}
+
+function pathFailureEvidence(hop: Hop): EvidenceInit {
+  const e = hop.entry
+  const details = detailsOf(e)
+  return {ref: hop.ref, fact: `${who(hop)}: ${pathFailureText(e.responseFlags ?? [])} (${flagsText(e)} ${details ?? ''})`, fields: {responseCode: e.responseCode ?? null, responseFlags: flagsText(e), responseCodeDetails: details, upstreamHost: e.upstreamHost ?? null}}
+}
+
+function unansweredEvidence(hop: Hop): EvidenceInit {
+  const e = hop.entry
+  const details = detailsOf(e)
+  return {ref: hop.ref, fact: `${who(hop)}: the upstream never answered (${flagsText(e)} ${details ?? ''})`, fields: {responseCode: e.responseCode ?? null, responseFlags: flagsText(e), responseCodeDetails: details, upstreamHost: e.upstreamHost ?? null}}
+}
+
+function completedEvidence(hop: Hop): EvidenceInit {
+  const e = hop.entry
+  return {ref: hop.ref, fact: `${who(hop)} line: ${e.method ? `${e.method} ${e.responseCode ?? '-'}` : 'TCP connection'}, flags ${flagsText(e)}`, fields: {responseCode: e.responseCode ?? null, responseFlags: flagsText(e)}}
+}
+
+function gatewayLoggedEvidence(hop: Hop): EvidenceInit {
+  const e = hop.entry
+  return {ref: hop.ref, fact: `the egress gateway logged it (${hop.roleReason})`, fields: {pod: e.source.pod ?? null, downstreamLocalAddress: e.downstreamLocalAddress ?? null}}
+}
+
+function toGatewayEvidence(hop: Hop): EvidenceInit {
+  const e = hop.entry
+  return {ref: hop.ref, fact: `the sidecar sent it to the egress gateway (cluster ${clusterText(hop.cluster)}, upstream ${e.upstreamHost ?? '-'})`, fields: {upstreamCluster: e.upstreamCluster ?? null, upstreamHost: e.upstreamHost ?? null}}
+}
+
+function passthroughEvidence(hop: Hop): EvidenceInit {
+  const e = hop.entry
+  const raw = clusterText(hop.cluster)
+  return {ref: hop.ref, fact: `the sidecar let it out through ${raw}${e.routeName ? ` (route ${e.routeName})` : ''}: no ServiceEntry, outboundTrafficPolicy ALLOW_ANY`, fields: {upstreamCluster: raw, routeName: e.routeName ?? null, upstreamHost: e.upstreamHost ?? null}}
+}
+
+function directEvidence(hop: Hop): EvidenceInit {
+  const e = hop.entry
+  const c = hop.cluster as Extract<Cluster, {kind: 'service'}>
+  return {ref: hop.ref, fact: `the sidecar sent it straight to ${c.host} (cluster ${c.raw}, upstream ${e.upstreamHost ?? '-'}), not to a gateway`, fields: {upstreamCluster: c.raw, upstreamHost: e.upstreamHost ?? null}}
+}
+
+function directNoClusterEvidence(hop: Hop): EvidenceInit {
+  const e = hop.entry
+  return {ref: hop.ref, fact: `the sidecar sent it to ${e.upstreamHost}; the line has no cluster to say whether that is a gateway (format ${e.format})`, fields: {upstreamHost: e.upstreamHost ?? null, format: e.format}}
 }
 
 /** The gateway line on the sidecar→gateway leg: its downstream TLS fields, else its listener, SNI and protocol. */
@@ -218,8 +328,9 @@ function gatewayInnerEvidence(hop: Hop): EvidenceInit {
 }
 
 /** The sidecar line on the sidecar→gateway leg: its upstream TLS fields, else the gateway port it dialled. */
-function sidecarInnerEvidence(hop: Hop, inner: 'mtls' | 'plaintext' | 'tls'): EvidenceInit {
+function sidecarInnerEvidence(hop: Hop): EvidenceInit {
   const e = hop.entry
+  const inner = innerOf(hop.upstream)
   const proven = hop.upstreamProven
   const fact = proven
     ? `the sidecar's upstream to the gateway was ${e.upstreamTlsVersion ?? 'not TLS'}${e.upstreamPeerUriSan ? ` with peer ${e.upstreamPeerUriSan}` : ''}`
@@ -230,8 +341,9 @@ function sidecarInnerEvidence(hop: Hop, inner: 'mtls' | 'plaintext' | 'tls'): Ev
 }
 
 /** The exit proxy's line on how it left the mesh: its upstream TLS fields, else the port and SNI. */
-function outerEvidence(hop: Hop, name: string): EvidenceInit {
+function outerEvidence(hop: Hop): EvidenceInit {
   const e = hop.entry
+  const name = who(hop)
   const proven = hop.upstreamProven
   const clientCert = upstreamClientCertificate(e)
   const to = `${e.upstreamHost ?? '-'} via ${clusterText(hop.cluster)}`
