@@ -63,6 +63,8 @@ export class Analyzer {
   private readonly rows: SummaryRows = new Map()
   private readonly totals: AnalysisResult['totals'] = {chains: 0, egress: 0, proven: 0, byVerdict: {}, byScope: {}, headerSets: 0, headerSetsJoined: 0}
   private ended = false
+  /** The groups one line completed: one list for every line, emptied after each. */
+  private readonly completed: HopGroup[] = []
 
   constructor(private readonly options: AnalyzerOptions = {}) {
     this.stats = options.stats ?? newLineStats()
@@ -90,8 +92,9 @@ export class Analyzer {
         reclassifyAsSkipped(this.stats, entry, 'out-of-range')
         continue
       }
-      const groups = this.joiner.add(toHop(entry, this.roleOptions))
+      const groups = this.joiner.add(toHop(entry, this.roleOptions), this.completed)
       for (const g of groups) out.push(this.complete(g))
+      groups.length = 0
     }
     return out
   }

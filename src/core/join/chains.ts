@@ -168,9 +168,11 @@ export class ChainJoiner {
     return this.waiting
   }
 
-  /** Adds one hop; returns the groups that are now complete (its own, and any whose window has passed). */
-  add(hop: Hop): HopGroup[] {
-    const out: HopGroup[] = []
+  /**
+   * Adds one hop; returns the groups that are now complete (its own, and any whose window has passed),
+   * appended to `out` (a caller may pass one list for every line, emptied after each).
+   */
+  add(hop: Hop, out: HopGroup[] = []): HopGroup[] {
     const input = hop.entry.source.input
     const t = hop.endMs ?? hop.startMs
     const wm = this.watermarks.get(input)

@@ -2,6 +2,7 @@
 // networking/util; brief §3), and addresses as Envoy logs them. Scanned with indexOf: runs once per line.
 
 import type {Cluster} from '../model.js'
+import {own} from '../text/own.js'
 
 /**
  * Parses %UPSTREAM_CLUSTER(_RAW)%. `outbound|443||httpbin.org` → service cluster; Istio's catch-alls are
@@ -13,11 +14,13 @@ import type {Cluster} from '../model.js'
 export function parseCluster(raw: string | null | undefined): Cluster | null {
   if (raw === null || raw === undefined || raw === '' || raw === '-') return null
   // A mesh has few clusters and a log names them over and over: parse each once (shared, never mutated).
+  // Parsed from an owned copy (text/own.ts): the cache, and any hop it is given to, pins no input chunk.
   let c = clusters.get(raw)
   if (c === undefined) {
-    c = Object.freeze(readCluster(raw))
+    const name = own(raw)
+    c = Object.freeze(readCluster(name))
     if (clusters.size > 10_000) clusters.clear()
-    clusters.set(raw, c)
+    clusters.set(name, c)
   }
   return c
 }
@@ -56,9 +59,14 @@ function parseDnsSrvCluster(name: string, raw: string): Cluster {
 }
 
 function toPort(s: string): number | null {
-  if (s === '' || s.length > 5) return null
+  return readPort(s, 0, s.length)
+}
+
+/** The port written in s[from, to), or null: 1 to 65535, digits only. */
+function readPort(s: string, from: number, to: number): number | null {
+  if (to <= from || to - from > 5) return null
   let n = 0
-  for (let i = 0; i < s.length; i++) {
+  for (let i = from; i < to; i++) {
     const d = s.charCodeAt(i) - 48
     if (d < 0 || d > 9) return null
     n = n * 10 + d
@@ -81,11 +89,44 @@ export function splitAddress(address: string | null | undefined): {ip: string; p
   return {ip: address.slice(0, colon), port: toPort(address.slice(colon + 1))}
 }
 
+// splitAddress without the object and the slices, for the per-line path: where the IP lies in the text.
+// An address `a` splits as splitAddress does: its IP is a.slice(ipStart(a), ipEnd(a)).
+
 /** The IP of an address, or null. */
-export const ipOf = (address: string | null | undefined): string | null => splitAddress(address)?.ip ?? null
+export function ipOf(address: string | null | undefined): string | null {
+  const end = ipEnd(address)
+  return end === -1 ? null : address!.slice(ipStart(address!), end)
+}
+
+/** Where the IP of an address ends (exclusive), or -1 where splitAddress gives null. */
+export function ipEnd(address: string | null | undefined): number {
+  if (!address || address === '-') return -1
+  if (address.charCodeAt(0) === 0x5b /* [ */) return address.indexOf(']')
+  const colon = address.lastIndexOf(':')
+  return colon === -1 || address.indexOf(':') !== colon ? address.length : colon
+}
+const ipStart = (address: string): number => (address.charCodeAt(0) === 0x5b /* [ */ ? 1 : 0)
 
 /** The port of an address, or null. */
-export const portOf = (address: string | null | undefined): number | null => splitAddress(address)?.port ?? null
+export function portOf(address: string | null | undefined): number | null {
+  const end = ipEnd(address)
+  if (end === -1 || end === address!.length) return null
+  const a = address!
+  if (a.charCodeAt(0) === 0x5b /* [ */) return a.charCodeAt(end + 1) === 0x3a /* : */ ? readPort(a, end + 2, a.length) : null
+  return readPort(a, end + 1, a.length)
+}
+
+/** Whether two addresses have the same IP (both have one). */
+export function sameIp(a: string | null | undefined, b: string | null | undefined): boolean {
+  const ea = ipEnd(a)
+  const eb = ipEnd(b)
+  if (ea === -1 || eb === -1) return false
+  const sa = ipStart(a!)
+  const sb = ipStart(b!)
+  if (ea - sa !== eb - sb) return false
+  for (let i = 0; i < ea - sa; i++) if (a!.charCodeAt(sa + i) !== b!.charCodeAt(sb + i)) return false
+  return true
+}
 
 /** `httpbin.org:443` → `httpbin.org`; `[v6]:443` → `v6`; a bare host stays. */
 export function hostOfAuthority(authority: string | null | undefined): string | null {

@@ -4,7 +4,7 @@
 // targetPort sends `outbound|80||host` to :443.
 
 import type {AccessLogEntry, DownstreamTransport, Hop, UpstreamTransport} from '../model.js'
-import {parseCluster, splitAddress} from './cluster.js'
+import {ipOf, parseCluster, portOf} from './cluster.js'
 import {type RoleOptions, decideRole, isGatewayAddress, isGatewayHost} from './roles.js'
 
 /** Upstream ports that carry TLS by convention; only used when no TLS field says. */
@@ -43,7 +43,6 @@ const hasFlag = (e: AccessLogEntry, flags: ReadonlySet<string>): boolean => {
 /** Builds the hop for one entry. Pure and cheap: no regex on the common path. */
 export function toHop(entry: AccessLogEntry, options: RoleOptions = {}): Hop {
   const cluster = parseCluster(entry.upstreamCluster)
-  const upstream = splitAddress(entry.upstreamHost)
   const clusterToGateway = cluster?.kind === 'service' && cluster.direction === 'outbound' && isGatewayHost(cluster.host, options)
   const towardGateway = clusterToGateway || isGatewayAddress(entry.upstreamHost, options)
   const role = decideRole(entry, cluster, towardGateway, options)
@@ -58,8 +57,8 @@ export function toHop(entry: AccessLogEntry, options: RoleOptions = {}): Hop {
     direction: role.direction,
     kind,
     cluster,
-    upstreamIp: upstream?.ip ?? null,
-    upstreamPort: upstream?.port ?? null,
+    upstreamIp: ipOf(entry.upstreamHost),
+    upstreamPort: portOf(entry.upstreamHost),
     toGateway,
     downstream: 'unknown',
     upstream: 'unknown',

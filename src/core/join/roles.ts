@@ -7,7 +7,8 @@
 
 import type {AccessLogEntry, Cluster, HopDirection, ProxyRole, RoleBasis} from '../model.js'
 import {isExternalHost} from '../headers/conclusions.js'
-import {splitAddress} from './cluster.js'
+import {own} from '../text/own.js'
+import {ipEnd, ipOf, portOf, sameIp, splitAddress} from './cluster.js'
 import {matchesAny} from './glob.js'
 
 export interface RoleOptions {
@@ -39,7 +40,7 @@ export function podKind(pod: string): PodKind {
     const p = pod.toLowerCase()
     kind = /egress-?gateway/.test(p) ? 'egress-gateway' : /ingress-?gateway/.test(p) ? 'ingress-gateway' : 'sidecar'
     if (podKinds.size > 10_000) podKinds.clear()
-    podKinds.set(pod, kind)
+    podKinds.set(own(pod), kind)
   }
   return kind
 }
@@ -47,23 +48,25 @@ export function podKind(pod: string): PodKind {
 /** Whether a host name (a cluster's host, a Host header) is the egress gateway's service. */
 export function isGatewayHost(host: string | null | undefined, options: RoleOptions): boolean {
   if (!host) return false
-  if (memo(gatewayNames, host, () => /egress-?gateway/i.test(host))) return true
+  let named = gatewayNames.get(host)
+  if (named === undefined) remember(gatewayNames, host, (named = /egress-?gateway/i.test(host)))
+  if (named) return true
   return options.gatewayAddresses && options.gatewayAddresses.length > 0 ? options.gatewayAddresses.some((a) => a.toLowerCase() === host.toLowerCase()) : false
 }
 
 /** isExternalHost, once per host: it runs regexes, and a log repeats its hosts. */
-export const isExternalCached = (host: string): boolean => memo(externalHosts, host, () => isExternalHost(host))
+export function isExternalCached(host: string): boolean {
+  let external = externalHosts.get(host)
+  if (external === undefined) remember(externalHosts, host, (external = isExternalHost(host)))
+  return external
+}
 
 const gatewayNames = new Map<string, boolean>()
 const externalHosts = new Map<string, boolean>()
-function memo(m: Map<string, boolean>, key: string, compute: () => boolean): boolean {
-  let v = m.get(key)
-  if (v === undefined) {
-    v = compute()
-    if (m.size > 10_000) m.clear()
-    m.set(key, v)
-  }
-  return v
+/** Caches an answer per host, bounded; the key is an owned copy, so it does not pin the input it was cut from. */
+function remember(m: Map<string, boolean>, key: string, value: boolean): void {
+  if (m.size > 10_000) m.clear()
+  m.set(own(key), value)
 }
 
 /** Whether an address (`ip:port`) is one of the --gateway-address values (by IP, or IP and port). */
@@ -120,12 +123,15 @@ export function decideRole(entry: AccessLogEntry, cluster: Cluster | null, toGat
     const external = cluster?.kind === 'service' && cluster.direction === 'outbound' && isExternalCached(cluster.host)
     return decision('egress-gateway', 'listener', !external, external ? `${listener}, routing to ${cluster.host} outside the mesh` : `${listener} (no pod name: a guess)`, 'outbound')
   }
-  const dla = splitAddress(entry.downstreamLocalAddress)
-  const ula = splitAddress(entry.upstreamLocalAddress)
-  if (dla && ula && dla.ip !== ula.ip) {
-    return decision('sidecar', 'listener', false, `listener ${entry.downstreamLocalAddress} is the destination the app dialled, not the proxy's own address (${ula.ip}): only a sidecar intercepts connections to addresses it does not own`, dir)
+  // Whether the listener and the upstream local address are there, and share their IP: read in place,
+  // no address split into objects per line.
+  const dla = ipEnd(entry.downstreamLocalAddress) !== -1
+  const ula = ipEnd(entry.upstreamLocalAddress) !== -1
+  const sameProxyIp = dla && ula && sameIp(entry.downstreamLocalAddress, entry.upstreamLocalAddress)
+  if (dla && ula && !sameProxyIp) {
+    return decision('sidecar', 'listener', false, `listener ${entry.downstreamLocalAddress} is the destination the app dialled, not the proxy's own address (${ipOf(entry.upstreamLocalAddress)}): only a sidecar intercepts connections to addresses it does not own`, dir)
   }
-  if (dla && !ula && isExternalCached(dla.ip)) {
+  if (dla && !ula && isExternalCached(ipOf(entry.downstreamLocalAddress)!)) {
     return decision('sidecar', 'listener', false, `listener ${entry.downstreamLocalAddress} is an address outside the cluster: only a sidecar's listener takes the destination the app dialled`, dir)
   }
   if (dla && !ula && (entry.routeName === 'block_all' || entry.routeName === 'allow_any')) {
@@ -137,7 +143,7 @@ export function decideRole(entry: AccessLogEntry, cluster: Cluster | null, toGat
   if (entry.method && 'xForwardedFor' in entry && !entry.xForwardedFor && dla) {
     return decision('sidecar', 'fields', false, `no X-Forwarded-For on an HTTP line: a gateway (use_remote_address) always appends the client's address, a sidecar's outbound listener does not`, dir)
   }
-  if (dla && (!ula || dla.ip !== ula.ip)) {
+  if (dla && (!ula || !sameProxyIp)) {
     return decision('sidecar', 'fields', true, `listener ${entry.downstreamLocalAddress} looks like the destination the app dialled (a guess)`, dir)
   }
   return decision('unknown', 'none', true, 'no pod name, no cluster or listener address that tells a sidecar from a gateway', dir)
@@ -145,15 +151,16 @@ export function decideRole(entry: AccessLogEntry, cluster: Cluster | null, toGat
 
 /** Says why the line looks like a gateway's listener, or null: the proxy was addressed itself on a gateway port. */
 function gatewayListener(entry: AccessLogEntry, cluster: Cluster | null): string | null {
-  const dla = splitAddress(entry.downstreamLocalAddress)
-  if (!dla || dla.port === null) return null
-  const ula = splitAddress(entry.upstreamLocalAddress)
-  const ports = GATEWAY_PORTS.has(dla.port) ? 'the egress gateway default port' : LEGACY_GATEWAY_PORTS.has(dla.port) ? 'the pre-1.6 gateway port' : null
+  const port = portOf(entry.downstreamLocalAddress)
+  if (port === null) return null
+  const ports = GATEWAY_PORTS.has(port) ? 'the egress gateway default port' : LEGACY_GATEWAY_PORTS.has(port) ? 'the pre-1.6 gateway port' : null
   if (!ports) return null
   // Addressed itself: its listener IP is its own source IP upstream.
-  if (ula && ula.ip === dla.ip) return `listener ${entry.downstreamLocalAddress} is the proxy's own address (= upstream local ${ula.ip}) on ${ports}`
+  if (sameIp(entry.upstreamLocalAddress, entry.downstreamLocalAddress)) {
+    return `listener ${entry.downstreamLocalAddress} is the proxy's own address (= upstream local ${ipOf(entry.upstreamLocalAddress)}) on ${ports}`
+  }
   // No upstream (no filter chain for the SNI, RBAC): only the 8080/8443 listener says gateway.
-  if (!ula && !cluster && GATEWAY_PORTS.has(dla.port) && entry.responseFlags?.includes('NR')) {
+  if (ipEnd(entry.upstreamLocalAddress) === -1 && !cluster && GATEWAY_PORTS.has(port) && entry.responseFlags?.includes('NR')) {
     return `listener ${entry.downstreamLocalAddress} on ${ports} refused the connection (NR)`
   }
   return null
