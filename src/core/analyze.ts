@@ -3,7 +3,7 @@
 // returns the chains its lines completed, so --ndjson prints them as they come and memory is bounded by
 // the join window; only --json (keepChains) holds every chain.
 
-import {FindingBook, findingsFor} from './classify/findings.js'
+import {FindingBook, type FindingHit, findingsFor} from './classify/findings.js'
 import {DEFAULT_POLICY, type Policy} from './classify/policy.js'
 import {classifyChain} from './classify/verdict.js'
 import type {HeaderEvidence} from './headers/types.js'
@@ -65,6 +65,8 @@ export class Analyzer {
   private ended = false
   /** The groups one line completed: one list for every line, emptied after each. */
   private readonly completed: HopGroup[] = []
+  /** The finding hits of one chain: one list for every chain, emptied after each. */
+  private readonly hits: FindingHit[] = []
 
   constructor(private readonly options: AnalyzerOptions = {}) {
     this.stats = options.stats ?? newLineStats()
@@ -189,7 +191,9 @@ export class Analyzer {
     const classified = classifyChain(group, joined, this.describe)
     const chain = classified.chain
     if (headerOnly) chain.joinedBy = []
-    this.book.add(chain, findingsFor(classified, this.policy))
+    const hits = findingsFor(classified, this.policy, this.hits)
+    this.book.add(chain, hits)
+    hits.length = 0
     this.count(chain)
     return chain
   }

@@ -55,12 +55,20 @@ export interface FindingHit {
   text: () => FindingText
 }
 
-const hit = (kind: FindingKind, text: () => FindingText, extra: Omit<Partial<FindingHit>, 'kind' | 'text'> = {}): FindingHit => ({
+/**
+ * A hit, every field present (undefined when not given): one object shape for all hits, so the book's
+ * reads of them stay monomorphic (a spread of the extras gave each combination its own shape).
+ */
+const hit = (kind: FindingKind, text: () => FindingText, extra: Omit<Partial<FindingHit>, 'kind' | 'text'> = NO_EXTRA): FindingHit => ({
   kind,
-  severity: FINDING_SEVERITY[kind],
+  severity: extra.severity ?? FINDING_SEVERITY[kind],
+  discriminator: extra.discriminator,
+  policyRule: extra.policyRule,
+  destination: extra.destination,
+  source: extra.source,
   text,
-  ...extra,
 })
+const NO_EXTRA: Omit<Partial<FindingHit>, 'kind' | 'text'> = Object.freeze({})
 
 /** Who sent it, for a finding: `namespace/workload`, a SPIFFE id, a workload, pod or IP. */
 export function sourceLabel(chain: RequestChain): string | null {
@@ -74,8 +82,6 @@ export function sourceLabel(chain: RequestChain): string | null {
 
 const hopEvidence = (hop: Hop, fact: string, fields: Evidence['fields']): Evidence => ({ref: hop.ref, kind: 'log', fact, fields, strength: 'proven'})
 
-type About = (...facts: FactName[]) => Evidence[]
-
 /** The evidence behind the named facts (else behind any), at most six: read only when a finding is new. */
 function aboutFacts(c: Classified, names: readonly FactName[]): Evidence[] {
   const list = names.flatMap((f) => (c.byFact[f] ?? []).map((o) => o.evidence))
@@ -85,14 +91,12 @@ function aboutFacts(c: Classified, names: readonly FactName[]): Evidence[] {
 
 const NO_HOPS: readonly Hop[] = []
 
-/** The hits of one classified chain, policy included. */
-export function findingsFor(c: Classified, policy: Policy): FindingHit[] {
+/** The hits of one classified chain, policy included, appended to `out`. */
+export function findingsFor(c: Classified, policy: Policy, out: FindingHit[] = []): FindingHit[] {
   const {chain, facts} = c
-  const out: FindingHit[] = []
-  const about: About = (...names) => aboutFacts(c, names)
-  if (chain.scope === 'egress' || chain.scope === 'unknown') egressHits(chain, facts, c.outcomeDetail, about, out)
+  if (chain.scope === 'egress' || chain.scope === 'unknown') egressHits(c, facts, c.outcomeDetail, out)
   for (const h of chain.headers) headerHits(chain, h, out)
-  identityHits(chain, about, out)
+  identityHits(c, out)
   for (const hop of chain.hops) {
     if (hop.roleGuessed) {
       const where = hop.entry.source.pod ?? hop.entry.source.input
@@ -110,17 +114,18 @@ export function findingsFor(c: Classified, policy: Policy): FindingHit[] {
       }), {discriminator: `${hop.entry.source.input}|${hop.entry.format}`, destination: null, source: hop.entry.source.input}))
     }
   }
-  policyHits(chain, policy, about, out)
+  policyHits(c, policy, out)
   return out
 }
 
-function egressHits(chain: RequestChain, facts: Facts, detail: string | null, about: About, out: FindingHit[]): void {
+function egressHits(c: Classified, facts: Facts, detail: string | null, out: FindingHit[]): void {
+  const chain = c.chain
   const dest = chain.destination.key
   if (facts.path === 'direct' && facts.outcome !== 'blocked') {
     out.push(hit('bypassed-gateway', () => ({
       title: `Egress to ${dest} bypassed the egress gateway`,
       detail: `Observed in logs: the sidecar sent it straight out (${chain.verdict}), not through the egress gateway. Only a NetworkPolicy or firewall that admits just the gateway stops this.`,
-      evidence: about('path', 'outer'),
+      evidence: aboutFacts(c, ['path', 'outer']),
     })))
   }
   if (facts.outcome === 'completed' && facts.outer === 'plaintext') {
@@ -128,35 +133,35 @@ function egressHits(chain: RequestChain, facts: Facts, detail: string | null, ab
     out.push(hit('plaintext-left-mesh', () => ({
       title: `Plain HTTP left the mesh to ${dest}`,
       detail: `Observed in logs: the request left ${via} unencrypted (${chain.verdict}, ${chain.strength}); its path and headers were readable on the wire.`,
-      evidence: about('outer', 'path'),
+      evidence: aboutFacts(c, ['outer', 'path']),
     }), {discriminator: facts.path ?? ''}))
   }
   if (facts.path === 'gateway' && facts.inner === 'plaintext' && facts.outcome !== 'blocked') {
     out.push(hit('plaintext-to-gateway', () => ({
       title: `Plaintext between sidecar and egress gateway for ${dest}`,
       detail: 'Observed in logs: the sidecar reached the egress gateway without mutual TLS, so the gateway cannot tell which workload sent it and the hop is readable inside the cluster.',
-      evidence: about('inner'),
+      evidence: aboutFacts(c, ['inner']),
     })))
   }
   if (facts.path === 'passthrough-cluster') {
     out.push(hit('passthrough-egress', () => ({
       title: `Unregistered egress to ${dest} through PassthroughCluster`,
       detail: 'Observed in logs: no ServiceEntry names this destination and outboundTrafficPolicy ALLOW_ANY let it out: no routing, TLS or policy of the mesh applied.',
-      evidence: about('path'),
+      evidence: aboutFacts(c, ['path']),
     })))
   }
   if (facts.outcome === 'blocked') {
     out.push(hit('blocked-attempt', () => ({
       title: `Blocked attempt to reach ${dest}`,
       detail: `Observed in logs: the mesh refused it (${detail ?? 'blocked'}). The mesh did its job; the attempt shows a workload trying to reach a destination it has no route to.`,
-      evidence: about('outcome'),
+      evidence: aboutFacts(c, ['outcome']),
     })))
   }
   if (facts.outcome === 'attempted') {
     out.push(hit('egress-failed', () => ({
       title: `Egress to ${dest} got no answer`,
       detail: `Observed in logs: ${detail ?? 'the upstream never answered'}. The path (${chain.verdict}) stands; nothing is known to have reached the destination.`,
-      evidence: about('outcome', 'path'),
+      evidence: aboutFacts(c, ['outcome', 'path']),
     })))
   }
   // The hops whose upstream TLS failed; a list only when there is one.
@@ -167,10 +172,10 @@ function egressHits(chain: RequestChain, facts: Facts, detail: string | null, ab
       out.push(hit('double-encryption', () => ({
         title: `Double encryption towards ${dest}`,
         detail: "The app's TLS was wrapped in TLS again by a proxy (a DestinationRule originating TLS — SIMPLE, or ISTIO_MUTUAL toward the gateway — on a route that passes the app's TLS through): the client fails with 'wrong version number'. Remove the TLS origination for this port, or let the app send plain HTTP.",
-        evidence: about('outcome'),
+        evidence: aboutFacts(c, ['outcome']),
       })))
     } else if (tls === null) {
-      out.push(hit('egress-failed', () => ({title: `Egress to ${dest} failed`, detail: `Observed in logs: ${detail ?? 'the request failed'}.`, evidence: about('outcome')}), {discriminator: detail ?? ''}))
+      out.push(hit('egress-failed', () => ({title: `Egress to ${dest} failed`, detail: `Observed in logs: ${detail ?? 'the request failed'}.`, evidence: aboutFacts(c, ['outcome'])}), {discriminator: detail ?? ''}))
     }
   }
   for (const hop of tls ?? NO_HOPS) {
@@ -190,7 +195,7 @@ function egressHits(chain: RequestChain, facts: Facts, detail: string | null, ab
     out.push(hit('unclassified', () => ({
       title: `Egress to ${dest} could not be classified`,
       detail: `Missing: ${chain.missing.join('; ') || 'evidence'}.`,
-      evidence: about('path', 'inner', 'outer', 'outcome'),
+      evidence: aboutFacts(c, ['path', 'inner', 'outer', 'outcome']),
     }), {discriminator: chain.missing[0] ?? ''}))
   }
 }
@@ -228,7 +233,8 @@ function headerHits(chain: RequestChain, h: HeaderEvidence, out: FindingHit[]): 
   })
 }
 
-function identityHits(chain: RequestChain, about: About, out: FindingHit[]): void {
+function identityHits(c: Classified, out: FindingHit[]): void {
+  const chain = c.chain
   for (const hop of chain.hops) {
     const e = hop.entry
     if (hop.role !== 'egress-gateway' || !e.downstreamTlsVersion) continue
@@ -255,12 +261,13 @@ function identityHits(chain: RequestChain, about: About, out: FindingHit[]): voi
     out.push(hit('unexpected-identity', () => ({
       title: `Workload identity ${s.identity} does not match namespace ${podNs}`,
       detail: `Observed: the client certificate names namespace ${m[1]}, the sending pod is in ${podNs}.`,
-      evidence: about('inner', 'path'),
+      evidence: aboutFacts(c, ['inner', 'path']),
     }), {discriminator: s.identity}))
   }
 }
 
-function policyHits(chain: RequestChain, policy: Policy, about: About, out: FindingHit[]): void {
+function policyHits(c: Classified, policy: Policy, out: FindingHit[]): void {
+  const chain = c.chain
   const j = checkPolicy(chain, policy)
   if (!j) return
   const rule = j.rule?.name ?? 'default'
@@ -268,18 +275,18 @@ function policyHits(chain: RequestChain, policy: Policy, about: About, out: Find
   const dest = chain.destination.key
   // The sentences are written only when the hit starts a finding.
   if (!j.verdictAllowed) {
-    out.push({kind: 'policy-violation', severity: j.severity, discriminator: policyDiscriminator(rule, chain.verdict), policyRule: rule, text: () => ({
+    out.push(hit('policy-violation', () => ({
       title: `Policy: ${chain.verdict} to ${dest} is not allowed`,
       detail: `Observed in logs: ${verdictViolationText(chain, policy, j)}.`,
-      evidence: [pe(`${rule} allows ${j.allowed.join(', ') || 'nothing'}`), ...about('outer', 'inner', 'path').slice(0, 3)],
-    })})
+      evidence: [pe(`${rule} allows ${j.allowed.join(', ') || 'nothing'}`), ...aboutFacts(c, ['outer', 'inner', 'path']).slice(0, 3)],
+    }), {severity: j.severity, discriminator: policyDiscriminator(rule, chain.verdict), policyRule: rule}))
   }
   if (j.outsideWorkloads) {
-    out.push({kind: 'policy-violation', severity: j.severity, discriminator: policyDiscriminator(rule, 'workload'), policyRule: rule, text: () => ({
+    out.push(hit('policy-violation', () => ({
       title: `Policy: ${sourceLabel(chain) ?? 'this workload'} may not reach ${dest}`,
       detail: `Observed: ${workloadViolationText(chain, policy, j)}.`,
-      evidence: [pe(`${rule} allows only ${j.rule?.workloads?.join(', ')}`), ...about('path').slice(0, 2)],
-    })})
+      evidence: [pe(`${rule} allows only ${j.rule?.workloads?.join(', ')}`), ...aboutFacts(c, ['path']).slice(0, 2)],
+    }), {severity: j.severity, discriminator: policyDiscriminator(rule, 'workload'), policyRule: rule}))
   }
   if (j.workloadUnknown) {
     out.push(hit('missing-identity', () => ({
