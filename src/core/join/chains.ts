@@ -107,19 +107,30 @@ class DeadlineHeap {
   }
 }
 
-const multiAdd = (m: Map<string, Pending[]>, key: string, p: Pending): void => {
-  const list = m.get(key)
-  if (list) list.push(p)
-  else m.set(key, [p])
+/**
+ * Waiting hops by key. A key (a connection, a request id) almost always has one hop: it is stored as it
+ * is, and only a second hop on the same key makes a list (in arrival order). No list per waiting hop.
+ */
+type Waiting = Map<string, Pending | Pending[]>
+
+const multiAdd = (m: Waiting, key: string, p: Pending): void => {
+  const found = m.get(key)
+  if (found === undefined) m.set(key, p)
+  else if (Array.isArray(found)) found.push(p)
+  else m.set(key, [found, p])
 }
 
-const multiRemove = (m: Map<string, Pending[]>, key: string | null, p: Pending): void => {
+const multiRemove = (m: Waiting, key: string | null, p: Pending): void => {
   if (key === null) return
-  const list = m.get(key)
-  if (!list) return
-  const i = list.indexOf(p)
-  if (i !== -1) list.splice(i, 1)
-  if (list.length === 0) m.delete(key)
+  const found = m.get(key)
+  if (found === undefined) return
+  if (!Array.isArray(found)) {
+    if (found === p) m.delete(key)
+    return
+  }
+  const i = found.indexOf(p)
+  if (i !== -1) found.splice(i, 1)
+  if (found.length === 0) m.delete(key)
 }
 
 /** Whether a hop can have a partner in another proxy's log: a sidecar→gateway line, or a gateway line. */
@@ -135,14 +146,14 @@ export class ChainJoiner {
   private readonly windowMs: number
   private readonly heap = new DeadlineHeap()
   /** Sidecar→gateway lines waiting, by their upstream local address / request id. */
-  private readonly sidecarByConn = new Map<string, Pending[]>()
-  private readonly sidecarById = new Map<string, Pending[]>()
+  private readonly sidecarByConn: Waiting = new Map()
+  private readonly sidecarById: Waiting = new Map()
   /** Gateway lines waiting, by their downstream remote address / request id. */
-  private readonly gatewayByConn = new Map<string, Pending[]>()
-  private readonly gatewayById = new Map<string, Pending[]>()
+  private readonly gatewayByConn: Waiting = new Map()
+  private readonly gatewayById: Waiting = new Map()
   /** By `pod IP>gateway listener`: sidecar lines without an upstream local address, and every gateway line. */
-  private readonly sidecarByPod = new Map<string, Pending[]>()
-  private readonly gatewayByPod = new Map<string, Pending[]>()
+  private readonly sidecarByPod: Waiting = new Map()
+  private readonly gatewayByPod: Waiting = new Map()
   /** Per input: the latest end time seen; -Infinity before its first line; removed when it ends. */
   private readonly watermarks = new Map<string, number>()
   private waiting = 0
@@ -333,15 +344,18 @@ export class ChainJoiner {
     return {pending: found, keys: facts.keys, evidence: facts.evidence}
   }
 
-  /** Scores each waiting hop of `list` against `hop`, keeping the best in `best`. */
-  private consider(best: Best, list: Pending[] | undefined, hop: Hop, side: 'sidecar' | 'gateway'): void {
-    if (!list) return
-    for (const p of list) {
-      const s = side === 'sidecar' ? scorePair(hop, p.hop, this.windowMs) : scorePair(p.hop, hop, this.windowMs)
-      if (s > best.score) {
-        best.pending = p
-        best.score = s
-      }
+  /** Scores each waiting hop of `found` against `hop`, keeping the best in `best`. */
+  private consider(best: Best, found: Pending | Pending[] | undefined, hop: Hop, side: 'sidecar' | 'gateway'): void {
+    if (found === undefined) return
+    if (!Array.isArray(found)) this.score(best, found, hop, side)
+    else for (const p of found) this.score(best, p, hop, side)
+  }
+
+  private score(best: Best, p: Pending, hop: Hop, side: 'sidecar' | 'gateway'): void {
+    const s = side === 'sidecar' ? scorePair(hop, p.hop, this.windowMs) : scorePair(p.hop, hop, this.windowMs)
+    if (s > best.score) {
+      best.pending = p
+      best.score = s
     }
   }
 }

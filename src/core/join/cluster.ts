@@ -102,7 +102,9 @@ export function ipOf(address: string | null | undefined): string | null {
 export function ipEnd(address: string | null | undefined): number {
   if (!address || address === '-') return -1
   if (address.charCodeAt(0) === 0x5b /* [ */) return address.indexOf(']')
-  const colon = address.lastIndexOf(':')
+  // The last colon, looked for from the end (the port is short; lastIndexOf costs more per call).
+  let colon = address.length - 1
+  while (colon >= 0 && address.charCodeAt(colon) !== 0x3a /* : */) colon--
   return colon === -1 || address.indexOf(':') !== colon ? address.length : colon
 }
 const ipStart = (address: string): number => (address.charCodeAt(0) === 0x5b /* [ */ ? 1 : 0)

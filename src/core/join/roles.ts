@@ -103,7 +103,7 @@ export function decideRole(entry: AccessLogEntry, cluster: Cluster | null, toGat
   if (pod) {
     const kind = podKind(pod)
     if (kind !== 'sidecar') return decision(kind, 'pod-name', false, `pod ${pod} (log envelope) is an ${kind.replace('-', ' ')}`, 'outbound')
-    const listener = gatewayListener(entry, cluster)
+    const listener = gatewayListener(entry, cluster, ipEnd(entry.upstreamLocalAddress) !== -1)
     if (listener && !toGateway && dir === 'outbound') {
       return decision('sidecar', 'pod-name', true, `pod ${pod} (log envelope) reads as a workload, but ${listener}; name it with --gateway-pod if it is a gateway`, dir)
     }
@@ -117,17 +117,17 @@ export function decideRole(entry: AccessLogEntry, cluster: Cluster | null, toGat
     return decision('sidecar', 'cluster', false, `cluster ${cluster.raw} is a sidecar's outbound catch-all`, 'outbound')
   }
   if (toGateway) return decision('sidecar', 'cluster', false, `its upstream is the egress gateway (${cluster?.raw ?? entry.upstreamHost})`, 'outbound')
-  const listener = gatewayListener(entry, cluster)
-  if (listener) {
-    // Addressed itself and sending to a host outside: a gateway's egress, nothing else logs that shape.
-    const external = cluster?.kind === 'service' && cluster.direction === 'outbound' && isExternalCached(cluster.host)
-    return decision('egress-gateway', 'listener', !external, external ? `${listener}, routing to ${cluster.host} outside the mesh` : `${listener} (no pod name: a guess)`, 'outbound')
-  }
   // Whether the listener and the upstream local address are there, and share their IP: read in place,
   // no address split into objects per line.
   const dla = ipEnd(entry.downstreamLocalAddress) !== -1
   const ula = ipEnd(entry.upstreamLocalAddress) !== -1
   const sameProxyIp = dla && ula && sameIp(entry.downstreamLocalAddress, entry.upstreamLocalAddress)
+  const listener = gatewayListener(entry, cluster, ula, sameProxyIp)
+  if (listener) {
+    // Addressed itself and sending to a host outside: a gateway's egress, nothing else logs that shape.
+    const external = cluster?.kind === 'service' && cluster.direction === 'outbound' && isExternalCached(cluster.host)
+    return decision('egress-gateway', 'listener', !external, external ? `${listener}, routing to ${cluster.host} outside the mesh` : `${listener} (no pod name: a guess)`, 'outbound')
+  }
   if (dla && ula && !sameProxyIp) {
     return decision('sidecar', 'listener', false, `listener ${entry.downstreamLocalAddress} is the destination the app dialled, not the proxy's own address (${ipOf(entry.upstreamLocalAddress)}): only a sidecar intercepts connections to addresses it does not own`, dir)
   }
@@ -149,18 +149,22 @@ export function decideRole(entry: AccessLogEntry, cluster: Cluster | null, toGat
   return decision('unknown', 'none', true, 'no pod name, no cluster or listener address that tells a sidecar from a gateway', dir)
 }
 
-/** Says why the line looks like a gateway's listener, or null: the proxy was addressed itself on a gateway port. */
-function gatewayListener(entry: AccessLogEntry, cluster: Cluster | null): string | null {
+/**
+ * Says why the line looks like a gateway's listener, or null: the proxy was addressed itself on a gateway
+ * port. `ula`: the line has an upstream local address; `addressedItself`: its IP is the listener's (when
+ * the caller has already compared them).
+ */
+function gatewayListener(entry: AccessLogEntry, cluster: Cluster | null, ula: boolean, addressedItself?: boolean): string | null {
   const port = portOf(entry.downstreamLocalAddress)
   if (port === null) return null
   const ports = GATEWAY_PORTS.has(port) ? 'the egress gateway default port' : LEGACY_GATEWAY_PORTS.has(port) ? 'the pre-1.6 gateway port' : null
   if (!ports) return null
   // Addressed itself: its listener IP is its own source IP upstream.
-  if (sameIp(entry.upstreamLocalAddress, entry.downstreamLocalAddress)) {
+  if (addressedItself ?? sameIp(entry.upstreamLocalAddress, entry.downstreamLocalAddress)) {
     return `listener ${entry.downstreamLocalAddress} is the proxy's own address (= upstream local ${ipOf(entry.upstreamLocalAddress)}) on ${ports}`
   }
   // No upstream (no filter chain for the SNI, RBAC): only the 8080/8443 listener says gateway.
-  if (ipEnd(entry.upstreamLocalAddress) === -1 && !cluster && GATEWAY_PORTS.has(port) && entry.responseFlags?.includes('NR')) {
+  if (!ula && !cluster && GATEWAY_PORTS.has(port) && entry.responseFlags?.includes('NR')) {
     return `listener ${entry.downstreamLocalAddress} on ${ports} refused the connection (NR)`
   }
   return null
