@@ -73,12 +73,29 @@ const NO_EXTRA: Omit<Partial<FindingHit>, 'kind' | 'text'> = Object.freeze({})
 /** Who sent it, for a finding: `namespace/workload`, a SPIFFE id, a workload, pod or IP. */
 export function sourceLabel(chain: RequestChain): string | null {
   const s = chain.source
-  if (s.namespace && s.workload) return `${s.namespace}/${s.workload}`
+  if (s.namespace && s.workload) return workloadLabel(s.namespace, s.workload)
   // Not the pod IP: IPs change with every pod and a log without pod names would get one finding per IP
   // (measured: 3,105 findings over 20,000 generated lines). Such chains share one finding per destination;
   // their IPs stay in the chains it cites.
   return s.identity ?? s.workload ?? s.pod ?? null
 }
+
+/**
+ * `namespace/workload`, one owned string per pair: the book looks the label up for every hit, and a
+ * string built per chain is flattened and hashed each time. Bounded: cleared past 10,000 namespaces
+ * or 10,000 workloads in one.
+ */
+function workloadLabel(namespace: string, workload: string): string {
+  let byWorkload = labels.get(namespace)
+  if (byWorkload === undefined || byWorkload.size >= 10_000) {
+    if (labels.size >= 10_000) labels.clear()
+    labels.set(own(namespace), (byWorkload = new Map()))
+  }
+  let label = byWorkload.get(workload)
+  if (label === undefined) byWorkload.set(own(workload), (label = own(`${namespace}/${workload}`)))
+  return label
+}
+const labels = new Map<string, Map<string, string>>()
 
 const hopEvidence = (hop: Hop, fact: string, fields: Evidence['fields']): Evidence => ({ref: hop.ref, kind: 'log', fact, fields, strength: 'proven'})
 

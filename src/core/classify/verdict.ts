@@ -222,10 +222,12 @@ const destinationKeys = new Map<string, Map<number | null, string>>()
 export function workloadOfPod(pod: string): string {
   let w = workloads.get(pod)
   if (w === undefined) {
-    const m = /^(.+)-[a-z0-9]{6,10}-[a-z0-9]{5}$/.exec(pod)
-    w = m ? m[1]! : pod
+    // Owned copies (text/own.ts): a pod name is cut from a line, and a cached slice would pin its input.
+    const name = own(pod)
+    const m = /^(.+)-[a-z0-9]{6,10}-[a-z0-9]{5}$/.exec(name)
+    w = m ? own(m[1]!) : name
     if (workloads.size > 10_000) workloads.clear()
-    workloads.set(pod, w)
+    workloads.set(name, w)
   }
   return w
 }
