@@ -55,9 +55,10 @@ const COMMA = 0x2c
 // keeps in registers (module state, written per byte, measured 40% slower).
 
 function putBytes(o: Uint8Array, a: number, b: Uint8Array): number {
-  // Keys are a dozen bytes: a loop beats TypedArray.set's call for those.
-  for (let k = 0; k < b.length; k++) o[a++] = b[k]!
-  return a
+  // TypedArray.set, even for a dozen bytes: a JS loop over typed arrays costs V8 11 (Node 20) about 34
+  // instructions a byte, set about 360 a call (callgrind).
+  o.set(b, a)
+  return a + b.length
 }
 
 /** s[p, e) as a JSON string, quotes included; -1 (nothing written) when a character needs escaping or is not ASCII. */

@@ -3,7 +3,7 @@ import {type Parsed, type SkipReason, ok, skipped, skippedWith} from '../result.
 import {type TextPlan, compileTextFormat} from './compile.js'
 import {PRESETS, presetByName} from './formats.js'
 import {type JsonPlan, compileJsonFormat, defaultJsonPlan, parseJsonLine} from './parse-json.js'
-import {Outcome, buildEntry, lastMatch, matchText, quoteInValue} from './parse-text.js'
+import {Outcome, buildEntry, lastMatch, matchClean, matchText, quoteInValue} from './parse-text.js'
 
 export type Plan = TextPlan | JsonPlan
 
@@ -78,6 +78,18 @@ export class AccessLogParser {
 
   private detectText(line: string): TextPlan | SkipReason {
     const plans = this.texts
+    // Most lines fit a format cleanly, most often the previous line's: scans only.
+    for (let k = 0; k < plans.length; k++) {
+      const idx = (this.sticky + k) % plans.length
+      if (!matchClean(line, plans[idx]!)) continue
+      // A quote inside a value may let the line fit other formats cleanly too: then the first in the
+      // table's order, whatever matched the line before, as for backtracked matches below.
+      if (quoteInValue(line, plans[idx]!)) return this.firstClean(line, idx)
+      this.sticky = idx
+      return plans[idx]!
+    }
+    // None does: a free-text field may hold its own separator (backtracking), and how far each format got
+    // says why the line is skipped if none fits at all.
     let best = 0
     let short = false
     let badTime = false
@@ -87,15 +99,8 @@ export class AccessLogParser {
       const plan = plans[idx]!
       const outcome = matchText(line, plan)
       if (outcome === Outcome.Ok) {
-        // A match that needed a free-text field to swallow a separator ('"-" "-"' read as one value) is
-        // kept only if no format fits the line cleanly: the 1.3 format must win over 1.8 on 1.3 lines.
-        if (!lastMatch.backtracked) {
-          // A quote inside a value may let the line fit other formats cleanly too: then the first in the
-          // table's order, whatever matched the line before, as for backtracked matches below.
-          if (quoteInValue(line, plan)) return this.firstClean(line, idx)
-          this.sticky = idx
-          return plan
-        }
+        // Not a clean fit (the first loop took those): a match that needed a free-text field to swallow a
+        // separator ('"-" "-"' read as one value), kept only as no format fits the line cleanly.
         // The first such format in the table's order, whatever matched the line before: the same line
         // reads the same way in any context (and in the parallel reader's blocks).
         if (fallback < 0 || idx < fallback) fallback = idx
@@ -121,7 +126,7 @@ export class AccessLogParser {
   private firstClean(line: string, found: number): TextPlan {
     const plans = this.texts
     for (let k = 0; k < plans.length; k++) {
-      if (matchText(line, plans[k]!) === Outcome.Ok && !lastMatch.backtracked) {
+      if (matchClean(line, plans[k]!)) {
         this.sticky = k
         return plans[k]!
       }
