@@ -55,7 +55,8 @@ const CONN_TOLERANCE_MS = 1_000
 const STRICT_TOLERANCE_MS = 100
 
 interface Pending {
-  hop: Hop
+  /** Null once it is done: the heap keeps a done entry until its deadline, and it must not keep the line. */
+  hop: Hop | null
   /** Waits for a gateway line (it is a sidecar→gateway line) or for a sidecar line (it is a gateway line). */
   side: 'sidecar' | 'gateway'
   deadline: number
@@ -195,8 +196,7 @@ export class ChainJoiner {
     else {
       const partner = this.findPartner(hop, side)
       if (partner) {
-        this.remove(partner.pending)
-        out.push(pair(partner.pending.hop, hop, partner.keys, partner.evidence))
+        out.push(pair(this.take(partner.pending), hop, partner.keys, partner.evidence))
       } else this.enqueue(hop, side)
     }
     this.expire(out)
@@ -233,14 +233,12 @@ export class ChainJoiner {
     for (let p = this.heap.peek(); p && (p.done || p.deadline < threshold); p = this.heap.peek()) {
       this.heap.pop()
       if (p.done) continue
-      this.remove(p)
-      out.push(single(p.hop))
+      out.push(single(this.take(p)))
     }
     while (this.heldFrom < this.held.length && (this.held[this.heldFrom]!.done || this.held[this.heldFrom]!.deadline < threshold)) {
       const p = this.held[this.heldFrom++]!
       if (p.done) continue
-      this.remove(p)
-      out.push(single(p.hop))
+      out.push(single(this.take(p)))
     }
     return out
   }
@@ -250,15 +248,13 @@ export class ChainJoiner {
     const out: HopGroup[] = []
     for (const p of this.held.slice(this.heldFrom)) {
       if (p.done) continue
-      this.remove(p)
-      out.push(single(p.hop))
+      out.push(single(this.take(p)))
     }
     this.held = []
     this.heldFrom = 0
     for (let p = this.heap.pop(); p; p = this.heap.pop()) {
       if (p.done) continue
-      this.remove(p)
-      out.push(single(p.hop))
+      out.push(single(this.take(p)))
     }
     return out
   }
@@ -277,20 +273,18 @@ export class ChainJoiner {
       this.heap.pop()
       if (p.done) continue
       if (this.waiting > this.maxHeld) {
-        this.remove(p)
-        out.push(single(p.hop))
+        out.push(single(this.take(p)))
         continue
       }
       // Past its window but held for a late partner: it may be kept for a long stretch of input, so it
       // gets its own copies of the strings it holds (slices would pin their whole input chunks).
-      p.hop = ownDeep(p.hop)
+      p.hop = ownDeep(p.hop!)
       this.held.push(p)
     }
     while (this.waiting > this.maxHeld && this.heldFrom < this.held.length) {
       const p = this.held[this.heldFrom++]!
       if (p.done) continue
-      this.remove(p)
-      out.push(single(p.hop))
+      out.push(single(this.take(p)))
     }
     if (this.heldFrom > 1024 && this.heldFrom * 2 > this.held.length) {
       this.held.splice(0, this.heldFrom)
@@ -313,6 +307,13 @@ export class ChainJoiner {
     this.waiting++
   }
 
+  /** Takes a waiting hop out of the indexes and returns it. */
+  private take(p: Pending): Hop {
+    const hop = p.hop!
+    this.remove(p)
+    return hop
+  }
+
   private remove(p: Pending): void {
     if (p.done) return
     p.done = true
@@ -320,6 +321,12 @@ export class ChainJoiner {
     multiRemove(p.side === 'sidecar' ? this.sidecarByConn : this.gatewayByConn, p.conn, p)
     multiRemove(p.side === 'sidecar' ? this.sidecarById : this.gatewayById, p.id, p)
     multiRemove(p.side === 'sidecar' ? this.sidecarByPod : this.gatewayByPod, p.pod, p)
+    // The heap drops a done entry only when its deadline comes (lazy deletion), a window of log time
+    // later: it keeps nothing but the deadline, not the line and the input chunk its strings are cut from.
+    p.hop = null
+    p.conn = null
+    p.id = null
+    p.pod = null
   }
 
   /** The best waiting partner for `hop`: connection first, then request id, then pod IP and time; null when none fits. */
@@ -340,7 +347,7 @@ export class ChainJoiner {
     }
     const found = best.pending
     if (!found) return null
-    const facts = side === 'sidecar' ? joinFacts(hop, found.hop, this.describe) : joinFacts(found.hop, hop, this.describe)
+    const facts = side === 'sidecar' ? joinFacts(hop, found.hop!, this.describe) : joinFacts(found.hop!, hop, this.describe)
     return {pending: found, keys: facts.keys, evidence: facts.evidence}
   }
 
@@ -352,7 +359,7 @@ export class ChainJoiner {
   }
 
   private score(best: Best, p: Pending, hop: Hop, side: 'sidecar' | 'gateway'): void {
-    const s = side === 'sidecar' ? scorePair(hop, p.hop, this.windowMs) : scorePair(p.hop, hop, this.windowMs)
+    const s = side === 'sidecar' ? scorePair(hop, p.hop!, this.windowMs) : scorePair(p.hop!, hop, this.windowMs)
     if (s > best.score) {
       best.pending = p
       best.score = s
