@@ -82,20 +82,24 @@ export function sourceLabel(chain: RequestChain): string | null {
 
 /**
  * `namespace/workload`, one owned string per pair: the book looks the label up for every hit, and a
- * string built per chain is flattened and hashed each time. Bounded: cleared past 10,000 namespaces
- * or 10,000 workloads in one.
+ * string built per chain is flattened and hashed each time. Bounded: emptied once it holds 10,000 labels.
  */
 function workloadLabel(namespace: string, workload: string): string {
   let byWorkload = labels.get(namespace)
-  if (byWorkload === undefined || byWorkload.size >= 10_000) {
-    if (labels.size >= 10_000) labels.clear()
-    labels.set(own(namespace), (byWorkload = new Map()))
-  }
+  if (byWorkload === undefined) labels.set(own(namespace), (byWorkload = new Map()))
   let label = byWorkload.get(workload)
-  if (label === undefined) byWorkload.set(own(workload), (label = own(`${namespace}/${workload}`)))
+  if (label === undefined) {
+    if (++labelCount > 10_000) {
+      labels.clear()
+      labels.set(own(namespace), (byWorkload = new Map()))
+      labelCount = 1
+    }
+    byWorkload.set(own(workload), (label = own(`${namespace}/${workload}`)))
+  }
   return label
 }
 const labels = new Map<string, Map<string, string>>()
+let labelCount = 0
 
 const hopEvidence = (hop: Hop, fact: string, fields: Evidence['fields']): Evidence => ({ref: hop.ref, kind: 'log', fact, fields, strength: 'proven'})
 

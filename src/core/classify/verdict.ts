@@ -204,19 +204,24 @@ export function destinationOf(hops: readonly Hop[], headers: readonly HeaderEvid
 /**
  * `host:port`, one string per pair: the summary rows and the finding book look the key up for every chain,
  * and a string used again keeps its hash, where a new one is joined, flattened and hashed each time. Its
- * own copy (text/own.ts), so it pins no input. Bounded: cleared past 10,000 hosts or 1,000 ports of a host.
+ * own copy (text/own.ts), so it pins no input. Bounded: emptied once it holds 10,000 keys.
  */
 function destinationKey(host: string, port: number | null): string {
   let byPort = destinationKeys.get(host)
-  if (byPort === undefined || byPort.size >= 1_000) {
-    if (destinationKeys.size >= 10_000) destinationKeys.clear()
-    destinationKeys.set(own(host), (byPort = new Map()))
-  }
+  if (byPort === undefined) destinationKeys.set(own(host), (byPort = new Map()))
   let key = byPort.get(port)
-  if (key === undefined) byPort.set(port, (key = own(`${host}:${port ?? '?'}`)))
+  if (key === undefined) {
+    if (++destinationKeyCount > 10_000) {
+      destinationKeys.clear()
+      destinationKeys.set(own(host), (byPort = new Map()))
+      destinationKeyCount = 1
+    }
+    byPort.set(port, (key = own(`${host}:${port ?? '?'}`)))
+  }
   return key
 }
 const destinationKeys = new Map<string, Map<number | null, string>>()
+let destinationKeyCount = 0
 
 /** `curl-7656cf8794-r7zb9` → `curl`: a Deployment's pod name without its ReplicaSet and pod suffixes. */
 export function workloadOfPod(pod: string): string {

@@ -4,7 +4,9 @@ import {describe, expect, test} from 'vitest'
 
 import {analyzeEntries} from '../../../src/core/analyze.js'
 import type {RequestChain} from '../../../src/core/model.js'
-import {ROOT, readEntries, readHeaders} from '../join/fixtures.js'
+import {destinationOf} from '../../../src/core/classify/verdict.js'
+import {toHop} from '../../../src/core/join/hops.js'
+import {ROOT, SEED, entry, readEntries, readHeaders} from '../join/fixtures.js'
 
 const chainOf = (chains: RequestChain[], refs: string[]) => chains.find((c) => c.hops.map((h) => h.ref).sort().join('+') === [...refs].sort().join('+'))
 
@@ -158,5 +160,19 @@ describe('evidence an auditor can check by hand', () => {
     expect(c.rule).toBe('gw-mtls-tls-out')
     expect(c.reason).toContain('sidecar → egress gateway over mutual TLS')
     expect(c.reason).toContain('[pair.log:2]')
+  })
+})
+
+// ---- destination keys: one cached string per host and port, the cache bounded ----------------------
+
+describe('destination keys', () => {
+  test('each chain gets host:port of its own line, past the bound of the key cache (10,000)', () => {
+    for (let i = 0; i < 10_050; i++) {
+      const host = `host-${i % 10_025}.example`
+      const port = 1 + (i % 3)
+      const line = SEED.gwHttp.replace('outbound|80||httpbin.org', `outbound|80||${host}`).replace('"3.213.1.197:80"', `"3.213.1.197:${port}"`)
+      const d = destinationOf([toHop(entry(line, 'dest.log', i + 1))], [])
+      expect(d).toEqual({host, port, key: `${host}:${port}`})
+    }
   })
 })

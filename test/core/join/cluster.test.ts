@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import {describe, expect, test} from 'vitest'
 
-import {hostOfAuthority, parseCluster, portOfAuthority, splitAddress} from '../../../src/core/join/cluster.js'
+import {hostOfAuthority, ipOf, parseCluster, portOf, portOfAuthority, sameIp, splitAddress} from '../../../src/core/join/cluster.js'
 
 describe('parseCluster', () => {
   test.each([
@@ -51,5 +51,39 @@ describe('addresses and authorities', () => {
   ])('$authority', ({authority, host, port}) => {
     expect(hostOfAuthority(authority)).toBe(host)
     expect(portOfAuthority(authority)).toBe(port)
+  })
+})
+
+// The per-line path reads addresses in place (ipOf, portOf, sameIp) instead of splitting them into
+// objects: each must say what splitAddress says, for every shape an address can take.
+describe('addresses read in place agree with splitAddress', () => {
+  const ADDRESSES = [
+    '10.244.0.6:8080', '10.244.0.6', '[::1]:80', '[fd00::6]', '[fd00::6]:x', '[::1', 'fd00::6', '-', '', null, undefined,
+    'host.example:443', ':443', '10.0.0.1:', '10.0.0.1:99999', '10.0.0.1:0', '/var/run/envoy.sock', '10.0.0.1:8o80',
+  ]
+  test.each(ADDRESSES.map((address) => ({address})))('ipOf and portOf($address)', ({address}) => {
+    expect(ipOf(address)).toBe(splitAddress(address)?.ip ?? null)
+    expect(portOf(address)).toBe(splitAddress(address)?.port ?? null)
+  })
+
+  test('sameIp(a, b) is splitAddress(a).ip === splitAddress(b).ip, when both have one', () => {
+    for (const a of ADDRESSES) {
+      for (const b of ADDRESSES) {
+        const sa = splitAddress(a)
+        const sb = splitAddress(b)
+        expect(sameIp(a, b), `${a} ~ ${b}`).toBe(sa !== null && sb !== null && sa.ip === sb.ip)
+      }
+    }
+  })
+
+  test('for any text', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string(), fc.constantFrom(...ADDRESSES.filter((a): a is string => typeof a === 'string'))), fc.string(), (a, b) => {
+        expect(ipOf(a)).toBe(splitAddress(a)?.ip ?? null)
+        expect(portOf(a)).toBe(splitAddress(a)?.port ?? null)
+        expect(sameIp(a, b)).toBe(splitAddress(a) !== null && splitAddress(b) !== null && splitAddress(a)!.ip === splitAddress(b)!.ip)
+      }),
+      {numRuns: 2000},
+    )
   })
 })
