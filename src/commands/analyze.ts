@@ -4,6 +4,7 @@ import {BaseCommand} from '../shell/base-command.js'
 import {analysisFlags, analyzerOptionsFrom, followFlag, logFormatFrom} from '../shell/analysis-flags.js'
 import {loadPolicyFile} from '../shell/analysis-input.js'
 import {FAIL_ON, type FailOn, loadHeaders, runAnalysis} from '../shell/analyze-run.js'
+import {LatestFollowEvent} from '../shell/follow.js'
 import {openInputs} from '../shell/inputs.js'
 import {stopOnInterrupt} from '../shell/interrupt.js'
 import {progressFlag, startProgress} from '../shell/progress.js'
@@ -49,12 +50,14 @@ export default class Analyze extends BaseCommand {
     if (flags.interactive) {
       // As `tui`: quitting aborts the reading, and followed files end.
       const stop = new AbortController()
+      const followEvents = new LatestFollowEvent()
       process.exitCode = await launchTui({
         version: this.config.version,
         policyPath: policy?.path,
         policySha256: policy?.sha256,
         headerPaths: flags.headers ?? [],
-        sources: openInputs(paths, process.stdin, {follow: flags.follow, signal: stop.signal}),
+        sources: openInputs(paths, process.stdin, {follow: flags.follow, signal: stop.signal, onEvent: followEvents.record}),
+        followEvents,
         headers,
         analyzer: {...analyzer, policy: policy?.policy},
         read: {plan},

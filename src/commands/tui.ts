@@ -4,6 +4,7 @@ import {analysisFlags, analyzerOptionsFrom, followFlag, logFormatFrom} from '../
 import {loadPolicyFile} from '../shell/analysis-input.js'
 import {loadHeaders} from '../shell/analyze-run.js'
 import {BaseCommand} from '../shell/base-command.js'
+import {LatestFollowEvent} from '../shell/follow.js'
 import {openInputs} from '../shell/inputs.js'
 import {launchTui} from '../shell/tui-launch.js'
 import {assertSomeInput} from '../shell/read-logs.js'
@@ -38,12 +39,14 @@ export default class Tui extends BaseCommand {
     const headers = await loadHeaders((flags.headers ?? []).map((path) => ({path, name: path})))
     // Quitting the TUI aborts it: followed files end, and the reading stops.
     const stop = new AbortController()
+    const followEvents = new LatestFollowEvent()
     process.exitCode = await launchTui({
       version: this.config.version,
       policyPath: policy?.path,
       policySha256: policy?.sha256,
       headerPaths: flags.headers ?? [],
-      sources: openInputs(paths, process.stdin, {follow: flags.follow, signal: stop.signal}),
+      sources: openInputs(paths, process.stdin, {follow: flags.follow, signal: stop.signal, onEvent: followEvents.record}),
+      followEvents,
       headers,
       analyzer: {...analyzer, policy: policy?.policy},
       read: {plan},

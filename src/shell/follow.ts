@@ -30,6 +30,14 @@ export interface FollowEvent {
   path: string
 }
 
+/** The latest follow event of any input, with when it happened: what a status line shows (the TUI's header). */
+export class LatestFollowEvent {
+  event: (FollowEvent & {atMs: number}) | null = null
+  readonly record = (event: FollowEvent): void => {
+    this.event = {...event, atMs: Date.now()}
+  }
+}
+
 export interface FollowOptions {
   /** Ends the follow: what is held of an unfinished last line is yielded as it is, then the generator returns. */
   signal: AbortSignal

@@ -3,7 +3,7 @@
 // most a few times a second. When the logs come in on a pipe, the keyboard is the terminal: /dev/tty.
 
 import {createWriteStream, openSync} from 'node:fs'
-import {join, resolve} from 'node:path'
+import {basename, join, resolve} from 'node:path'
 import {Readable} from 'node:stream'
 import {pipeline} from 'node:stream/promises'
 import {ReadStream} from 'node:tty'
@@ -23,6 +23,7 @@ import {type InputProgress, type TuiData, TuiDataBuilder} from '../tui/view.js'
 import {type AnalysisRun, type HeaderLoad, type LiveClock, readAnalysis} from './analysis-input.js'
 import {UsageError} from './errors.js'
 import {EXIT} from './exit-codes.js'
+import type {FollowEvent, FollowEventType, LatestFollowEvent} from './follow.js'
 import type {InputSource} from './inputs.js'
 import {REPORT_EXTENSION, describeCaptures, describeInputs} from './report-scope.js'
 
@@ -149,12 +150,22 @@ export interface TuiRunOptions {
   stop?: AbortController
   /** Follow mode's clock (tests). */
   live?: LiveClock
+  /** Where openInputs records rotations of followed files (its onEvent), for the header. */
+  followEvents?: LatestFollowEvent
 }
 
 /** At most this often (ms) the App gets new data while lines come: about four frames a second. */
 export const UPDATE_MS = 250
 /** How often (ms) the header's rate is looked at when nothing arrives (a quiet pipe still shows 0 lines/s). */
 const RATE_TICK_MS = 1000
+
+const EVENT_WORDS: Record<FollowEventType, string> = {rotated: 'rotated', truncated: 'truncated, read again', waiting: 'gone, waiting for it'}
+
+/** `gateway.log rotated 19:24:00` (UTC, as the chain list's times): which file, what happened, when. */
+function describeFollowEvent(e: FollowEvent & {atMs: number}): string {
+  const at = new Date(e.atMs).toISOString().slice(11, 19)
+  return `${basename(e.path)} ${EVENT_WORDS[e.type]} ${at}`
+}
 
 /** stdin as openInputs names it (`-`, or `stdin` when no file was named): it has no size on disk. */
 const isStdin = (s: InputSource) => s.size === undefined && (s.name === '-' || s.name === 'stdin')
@@ -271,7 +282,7 @@ export class TuiFeed {
     if (this.closed) return
     const rate = this.rate.sample(Date.now(), this.raw.count)
     const progress = this.progress(rate)
-    const shown = `${this.builder.chainCount} ${this.raw.count} ${progress.phase} ${progress.openFiles} ${progress.openStdin} ${Math.round(rate ?? -1)}`
+    const shown = `${this.builder.chainCount} ${this.raw.count} ${progress.phase} ${progress.openFiles} ${progress.openStdin} ${Math.round(rate ?? -1)} ${progress.event ?? ''}`
     if (shown === this.shown) return
     this.shown = shown
     if (this.analyzer && !this.run) this.builder.setResult(this.analyzer.snapshot())
@@ -288,7 +299,10 @@ export class TuiFeed {
       if (isStdin(s)) openStdin = true
       else openFiles++
     }
-    return {phase: this.options.follow ? 'following' : 'reading', openFiles, openStdin, linesPerSecond: rate}
+    const progress: InputProgress = {phase: this.options.follow ? 'following' : 'reading', openFiles, openStdin, linesPerSecond: rate}
+    const latest = this.options.followEvents?.event
+    if (latest) progress.event = describeFollowEvent(latest)
+    return progress
   }
 
   /**

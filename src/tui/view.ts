@@ -67,6 +67,8 @@ export interface InputProgress {
   openStdin: boolean
   /** Lines read per second over the last few seconds; null before there is a measure. */
   linesPerSecond: number | null
+  /** The latest rotation of a followed file, in words (`gateway.log rotated 19:24:00`); absent when none. */
+  event?: string
 }
 export const INPUT_COMPLETE: InputProgress = {phase: 'complete', openFiles: 0, openStdin: false, linesPerSecond: null}
 
@@ -536,14 +538,19 @@ function lowestBit(mask: number): number {
 
 export const HEADER_LINES = 4
 
-/** Whether input is still coming, in words: `reading… 120 lines/s`, `following 2 files and stdin · 120 lines/s`, `complete`. */
+/**
+ * Whether input is still coming, in words: `reading… 120 lines/s`, `following 2 files and stdin · 120 lines/s`
+ * (and the latest rotation: `· gateway.log rotated 19:24:00`), `complete`.
+ */
 export function describeProgress(p: InputProgress): string {
   if (p.phase === 'complete') return 'complete'
-  const rate = p.linesPerSecond === null ? '' : `${Math.round(p.linesPerSecond)} lines/s`
+  const perSecond = p.linesPerSecond === null ? null : Math.round(p.linesPerSecond)
+  const rate = perSecond === null ? '' : `${perSecond} line${perSecond === 1 ? '' : 's'}/s`
   if (p.phase === 'reading') return rate ? `reading… ${rate}` : 'reading…'
   const files = p.openFiles > 0 ? `${p.openFiles} file${p.openFiles === 1 ? '' : 's'}` : ''
   const open = files && p.openStdin ? `${files} and stdin` : files || (p.openStdin ? 'stdin' : 'no input')
-  return rate ? `following ${open} · ${rate}` : `following ${open}`
+  const following = rate ? `following ${open} · ${rate}` : `following ${open}`
+  return p.event ? `${following} · ${p.event}` : following
 }
 
 /** Four lines: inputs and progress; accounting and chains; findings per severity; verdict counts (clipped). */

@@ -7,6 +7,7 @@ import {afterEach, describe, expect, test, vi} from 'vitest'
 import {REPORT_FORMATS, type ReportFormat} from '../../src/report/index.js'
 import type {ReportMeta} from '../../src/report/model.js'
 import {loadHeaders} from '../../src/shell/analysis-input.js'
+import {LatestFollowEvent} from '../../src/shell/follow.js'
 import {type InputSource, openInputs} from '../../src/shell/inputs.js'
 import {RateMeter, RawLines, Throttle, TuiFeed, exportReport} from '../../src/shell/tui-run.js'
 import type {TuiData} from '../../src/tui/view.js'
@@ -179,6 +180,24 @@ describe('TuiFeed: the analysis as the TUI sees it while it is read', () => {
   test('-f: the header says what is followed', () => {
     const feed = new TuiFeed({sources: [pipeSource('-'), ...openInputs(DEMO)], headers: noHeaders, analyzer: {}, read: {}, follow: true})
     expect(feed.data().progress).toMatchObject({phase: 'following', openFiles: 2, openStdin: true})
+  })
+
+  test('-f: the header shows the latest rotation of a followed file, which file and when', async () => {
+    const pipe = pipeSource()
+    const followEvents = new LatestFollowEvent()
+    const feed = new TuiFeed({sources: [pipe], headers: noHeaders, analyzer: {}, read: {}, ...live, followEvents})
+    const until = updates(feed)
+    const reading = feed.read()
+    expect(feed.data().progress.event).toBeUndefined()
+    // Quiet input: the header's tick shows it all the same.
+    followEvents.event = {type: 'rotated', path: '/var/log/gateway.log', atMs: Date.parse('2026-01-02T19:24:00Z')}
+    await until((d) => d.progress.event === 'gateway.log rotated 19:24:00')
+    followEvents.event = {type: 'truncated', path: '/var/log/sidecar.log', atMs: Date.parse('2026-01-02T19:25:01Z')}
+    await until((d) => d.progress.event === 'sidecar.log truncated, read again 19:25:01')
+    pipe.end()
+    await until((d) => d.progress.phase === 'complete')
+    expect(feed.data().progress.event).toBeUndefined()
+    await reading
   })
 
   test.each([{name: 'reading', follow: {}}, {name: 'following', follow: live}])('close() while $name a quiet pipe: the reading ends, with what was read', async ({follow}) => {

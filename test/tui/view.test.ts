@@ -199,6 +199,7 @@ describe('header, list window, skipped lines', () => {
     {name: 'following one file', progress: {phase: 'following', openFiles: 1, openStdin: false, linesPerSecond: null}, want: 'following 1 file'},
     {name: 'following stdin', progress: {phase: 'following', openFiles: 0, openStdin: true, linesPerSecond: 7}, want: 'following stdin · 7 lines/s'},
     {name: 'following both', progress: {phase: 'following', openFiles: 3, openStdin: true, linesPerSecond: 1200}, want: 'following 3 files and stdin · 1200 lines/s'},
+    {name: 'after a rotation', progress: {phase: 'following', openFiles: 1, openStdin: false, linesPerSecond: 1, event: 'gateway.log rotated 19:24:00'}, want: 'following 1 file · 1 line/s · gateway.log rotated 19:24:00'},
   ])('progress in the header: $name', ({progress, want}) => {
     expect(describeProgress(progress)).toBe(want)
     const b = new TuiDataBuilder(demoResult(), ['a-very-long-input-name.log'.repeat(10)])
