@@ -6,6 +6,7 @@ import {loadPolicyFile} from '../shell/analysis-input.js'
 import {FAIL_ON, type FailOn, loadHeaders, runAnalysis} from '../shell/analyze-run.js'
 import {LatestFollowEvent} from '../shell/follow.js'
 import {openInputs} from '../shell/inputs.js'
+import {keepYoungGenerationSmall} from '../shell/memory.js'
 import {stopOnInterrupt} from '../shell/interrupt.js'
 import {progressFlag, startProgress} from '../shell/progress.js'
 import {launchTui} from '../shell/tui-launch.js'
@@ -66,6 +67,8 @@ export default class Analyze extends BaseCommand {
       })
       return
     }
+    // The memory budget: a summary of millions of lines in about 120 MB (memory.ts says why).
+    if (!flags.json) keepYoungGenerationSmall()
     // Erased when the last input ends, before the summary; stop() covers a failure part-way.
     const progress = startProgress(flags.progress && !flags.json && !flags.ndjson)
     // -f: the first Ctrl-C ends the reading and the result is printed as usual.
