@@ -8,7 +8,7 @@ import {readFile} from 'node:fs/promises'
 
 import {AccessLogReader, type ReadOptions} from '../core/accesslog/reader.js'
 import {Analyzer, type AnalyzerOptions} from '../core/analyze.js'
-import {type Policy, parsePolicy} from '../core/classify/policy.js'
+import type {Policy} from '../core/classify/policy.js'
 import type {HeaderEvidence} from '../core/headers/types.js'
 import type {AnalysisResult, RequestChain} from '../core/model.js'
 import {scrub} from '../core/text/scrub.js'
@@ -32,6 +32,8 @@ export async function loadPolicyFile(path: string | undefined): Promise<PolicyFi
   } catch (error) {
     throw new UsageError(`--policy: cannot read ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`)
   }
+  // Loaded with a policy only: the YAML library is start-up time every other run can skip.
+  const {parsePolicy} = await import('../core/classify/policy-parse.js')
   const parsed = parsePolicy(bytes.toString('utf8'), path)
   if (!parsed.ok) throw new UsageError(`--policy: ${scrub(parsed.error, true)}`)
   return {policy: parsed.policy, path, sha256: createHash('sha256').update(bytes).digest('hex')}

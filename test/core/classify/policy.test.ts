@@ -2,7 +2,8 @@ import {readFileSync} from 'node:fs'
 import {join} from 'node:path'
 import {describe, expect, test} from 'vitest'
 
-import {DEFAULT_POLICY, EXAMPLE_POLICY, judge, parsePolicy, ruleFor} from '../../../src/core/classify/policy.js'
+import {DEFAULT_POLICY, EXAMPLE_POLICY, judge, ruleFor} from '../../../src/core/classify/policy.js'
+import {parsePolicy} from '../../../src/core/classify/policy-parse.js'
 import type {RequestChain} from '../../../src/core/model.js'
 import {ROOT} from '../join/fixtures.js'
 
