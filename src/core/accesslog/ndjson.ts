@@ -8,6 +8,7 @@
 import type {SourceRef} from '../model.js'
 import {stringifySafe} from '../text/json.js'
 import type {TextPlan} from './compile.js'
+import {isDash, readInt} from './field-text.js'
 
 const encoder = new TextEncoder()
 
@@ -48,7 +49,6 @@ export class ByteSink {
 
 const QUOTE = 0x22
 const BACKSLASH = 0x5c
-const DASH = 0x2d
 const COMMA = 0x2c
 
 // The writers below take the buffer and a position and return the new position: locals the compiler
@@ -104,14 +104,6 @@ function putDigits(o: Uint8Array, a: number, n: number, width: number): number {
     n = (n / 10) | 0
   }
   return end
-}
-
-const isDash = (s: string, p: number, e: number) => e === p + 1 && s.charCodeAt(p) === DASH
-
-function readInt(s: string, p: number, e: number): number {
-  let n = 0
-  for (let k = p; k < e; k++) n = n * 10 + (s.charCodeAt(k) - 48)
-  return n
 }
 
 /** How each field of a plan is written: the same decisions as parse-text's compiled builder. */

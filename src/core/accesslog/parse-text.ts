@@ -1,5 +1,6 @@
 import type {AccessLogEntry, SourceRef} from '../model.js'
 import type {Step, TextPlan} from './compile.js'
+import {isDash, readInt} from './field-text.js'
 import {type ByteSink, writeTextEntry} from './ndjson.js'
 
 // Matching a line against a compiled text plan. Each field runs to the next occurrence of the literal
@@ -175,14 +176,6 @@ const noSpace = (s: string, p: number, e: number): boolean => {
   return space === -1 || space >= e
 }
 
-const isDash = (s: string, p: number, e: number) => e === p + 1 && s.charCodeAt(p) === 0x2d
-
-/** Reads a non-negative integer already checked by isIntOrDash. */
-function readInt(s: string, p: number, e: number): number {
-  let n = 0
-  for (let k = p; k < e; k++) n = n * 10 + (s.charCodeAt(k) - 48)
-  return n
-}
 
 /** Builds the entry of the last successful matchText. */
 export function buildEntry(line: string, plan: TextPlan, source: SourceRef): AccessLogEntry {

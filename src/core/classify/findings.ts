@@ -9,7 +9,7 @@ import type {HeaderEvidence} from '../headers/types.js'
 import {hostOfAuthority} from '../join/cluster.js'
 import type {Evidence, Finding, FindingKind, Hop, RequestChain, Severity} from '../model.js'
 import {SEVERITIES} from '../model.js'
-import {own, ownFields} from '../text/own.js'
+import {OwnedPairs, own, ownFields} from '../text/own.js'
 import {tlsFailureReason} from './observe.js'
 import {type Policy, checkPolicy, verdictViolationText, workloadViolationText} from './policy.js'
 import type {FactName, Facts} from './rules.js'
@@ -73,33 +73,15 @@ const NO_EXTRA: Omit<Partial<FindingHit>, 'kind' | 'text'> = Object.freeze({})
 /** Who sent it, for a finding: `namespace/workload`, a SPIFFE id, a workload, pod or IP. */
 export function sourceLabel(chain: RequestChain): string | null {
   const s = chain.source
-  if (s.namespace && s.workload) return workloadLabel(s.namespace, s.workload)
+  if (s.namespace && s.workload) return workloadLabels.get(s.namespace, s.workload)
   // Not the pod IP: IPs change with every pod and a log without pod names would get one finding per IP
   // (measured: 3,105 findings over 20,000 generated lines). Such chains share one finding per destination;
   // their IPs stay in the chains it cites.
   return s.identity ?? s.workload ?? s.pod ?? null
 }
 
-/**
- * `namespace/workload`, one owned string per pair: the book looks the label up for every hit, and a
- * string built per chain is flattened and hashed each time. Bounded: emptied once it holds 10,000 labels.
- */
-function workloadLabel(namespace: string, workload: string): string {
-  let byWorkload = labels.get(namespace)
-  if (byWorkload === undefined) labels.set(own(namespace), (byWorkload = new Map()))
-  let label = byWorkload.get(workload)
-  if (label === undefined) {
-    if (++labelCount > 10_000) {
-      labels.clear()
-      labels.set(own(namespace), (byWorkload = new Map()))
-      labelCount = 1
-    }
-    byWorkload.set(own(workload), (label = own(`${namespace}/${workload}`)))
-  }
-  return label
-}
-const labels = new Map<string, Map<string, string>>()
-let labelCount = 0
+/** `namespace/workload`: the book looks the label up for every hit (see OwnedPairs). */
+const workloadLabels = new OwnedPairs<string>((namespace, workload) => `${namespace}/${workload}`)
 
 const hopEvidence = (hop: Hop, fact: string, fields: Evidence['fields']): Evidence => ({ref: hop.ref, kind: 'log', fact, fields, strength: 'proven'})
 

@@ -8,7 +8,7 @@ import {hostOfAuthority, ipOf, portOf} from '../join/cluster.js'
 import type {HopGroup} from '../join/chains.js'
 import {isExternalCached} from '../join/roles.js'
 import type {JoinedHeaders} from '../join/headers.js'
-import {own} from '../text/own.js'
+import {OwnedPairs, own} from '../text/own.js'
 import type {ChainScope, ChainSource, Confidence, Destination, Evidence, Hop, RequestChain, Strength} from '../model.js'
 import {type Observation, type ObservationSource, observeChain, observeHeaders, observeHop} from './observe.js'
 import {FACT_NAMES, type FactName, type Facts, MISSING, NOT_EGRESS_RULE, type Rule, matchRule, usedFacts} from './rules.js'
@@ -198,30 +198,11 @@ export function destinationOf(hops: readonly Hop[], headers: readonly HeaderEvid
     if (port === null && (!hop || hop.toGateway)) port = h.decoratorOperation.port
   }
   if (h && host === null) host = hostHeader(h) ?? null
-  return {host, port, key: host === null ? '?' : destinationKey(host, port)}
+  return {host, port, key: host === null ? '?' : destinationKeys.get(host, port)}
 }
 
-/**
- * `host:port`, one string per pair: the summary rows and the finding book look the key up for every chain,
- * and a string used again keeps its hash, where a new one is joined, flattened and hashed each time. Its
- * own copy (text/own.ts), so it pins no input. Bounded: emptied once it holds 10,000 keys.
- */
-function destinationKey(host: string, port: number | null): string {
-  let byPort = destinationKeys.get(host)
-  if (byPort === undefined) destinationKeys.set(own(host), (byPort = new Map()))
-  let key = byPort.get(port)
-  if (key === undefined) {
-    if (++destinationKeyCount > 10_000) {
-      destinationKeys.clear()
-      destinationKeys.set(own(host), (byPort = new Map()))
-      destinationKeyCount = 1
-    }
-    byPort.set(port, (key = own(`${host}:${port ?? '?'}`)))
-  }
-  return key
-}
-const destinationKeys = new Map<string, Map<number | null, string>>()
-let destinationKeyCount = 0
+/** `host:port`: the summary rows and the finding book look the key up for every chain (see OwnedPairs). */
+const destinationKeys = new OwnedPairs<number | null>((host, port) => `${host}:${port ?? '?'}`)
 
 /** `curl-7656cf8794-r7zb9` → `curl`: a Deployment's pod name without its ReplicaSet and pod suffixes. */
 export function workloadOfPod(pod: string): string {

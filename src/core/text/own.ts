@@ -30,3 +30,33 @@ export function ownDeep<T>(value: T): T {
   for (const key in value) out[key] = ownDeep((value as Record<string, unknown>)[key])
   return out as T
 }
+
+/**
+ * One owned string per pair (`host:port`, `namespace/workload`): callers that look a composed key up for
+ * every chain get the same string each time, which keeps its hash, where a new one is joined, flattened
+ * and hashed again. Its own copy, so it pins no input. Bounded: emptied once it holds `limit` strings.
+ */
+export class OwnedPairs<B> {
+  private readonly byFirst = new Map<string, Map<B, string>>()
+  private count = 0
+
+  constructor(
+    private readonly compose: (a: string, b: B) => string,
+    private readonly limit = 10_000,
+  ) {}
+
+  get(a: string, b: B): string {
+    let bySecond = this.byFirst.get(a)
+    if (bySecond === undefined) this.byFirst.set(own(a), (bySecond = new Map()))
+    let s = bySecond.get(b)
+    if (s === undefined) {
+      if (++this.count > this.limit) {
+        this.byFirst.clear()
+        this.byFirst.set(own(a), (bySecond = new Map()))
+        this.count = 1
+      }
+      bySecond.set(typeof b === 'string' ? own(b) : b, (s = own(this.compose(a, b))))
+    }
+    return s
+  }
+}
