@@ -1,267 +1,127 @@
-// The NDJSON `parse` prints, written as UTF-8 bytes straight from a matched line's field boundaries.
-// JSON.stringify of an entry object cost 60% of `parse` (building the object, escaping every string,
-// then encoding the result to UTF-8 on write); here a field that is printable ASCII without `"` or `\`
-// — nearly all of them — is copied byte by byte from the line, keys are constant bytes compiled once
-// per format, and only a field holding anything else goes through stringifySafe. The bytes are exactly
-// `stringifySafe(buildEntry(...)) + '\n'` (a property test holds the two together).
+// The NDJSON `parse` prints, written straight from a matched line's field boundaries. JSON.stringify of
+// an entry object cost 60% of `parse` (building the object, then escaping every string); a plain line
+// (text/plain.ts: printable ASCII without `\`) needs no escaping but its quotes, and most lines have no
+// quote in a value, so its JSON is the format's constant keys and slices of the line, joined by a
+// function compiled once per format (and a second one that escapes quotes, for the lines that have them).
+// Joining strings is what V8 does cheaply: a slice and a concatenation are a small object each, and the
+// batch is flattened and copied out once. Writing the same bytes one by one into a buffer (the previous
+// writer) cost more: a JS loop over a string costs V8 11 about 57 instructions a character.
+// The text is exactly `stringifySafe(buildEntry(...)) + '\n'` (tests and a property hold the two together);
+// a line that is not plain, or a format whose entries JSON.stringify would reorder, is not written here.
 
 import type {SourceRef} from '../model.js'
 import {stringifySafe} from '../text/json.js'
 import type {TextPlan} from './compile.js'
 import {isDash, readInt} from './field-text.js'
 
-const encoder = new TextEncoder()
+/** A matched plain line's NDJSON row, newline included: (line, field boundaries, start time in ms, the source's JSON). */
+export type RowWriter = (s: string, b: Int32Array, t: number, source: string) => string
+
+// What each kind of field becomes, from its boundaries in the line; the same decisions as the entry
+// builder in parse-text.ts (a dash is null, digits a number, flags a list).
+const text = (s: string, p: number, e: number): string => (isDash(s, p, e) ? 'null' : `"${s.slice(p, e)}"`)
+// Digits are the number's JSON unless they have leading zeros (0017 is 17).
+const int = (s: string, p: number, e: number): string => (isDash(s, p, e) ? 'null' : e - p > 1 && s.charCodeAt(p) === 0x30 ? String(readInt(s, p, e)) : s.slice(p, e))
+const flags = (s: string, p: number, e: number): string => (isDash(s, p, e) ? '[]' : `["${s.slice(p, e).replaceAll(',', '","')}"]`)
+// Istio 1.23's alt_stat_name ends in ';': dropped, as the builder does.
+const cluster = (s: string, p: number, e: number): string => text(s, p, s.charCodeAt(e - 1) === 0x3b ? e - 1 : e)
+// The same for a line with a `"` in a value: in a plain line the only character to escape.
+const quote = (v: string): string => v.replaceAll('"', '\\"')
+const textQ = (s: string, p: number, e: number): string => (isDash(s, p, e) ? 'null' : `"${quote(s.slice(p, e))}"`)
+const clusterQ = (s: string, p: number, e: number): string => textQ(s, p, s.charCodeAt(e - 1) === 0x3b ? e - 1 : e)
+
+const writers = new WeakMap<TextPlan, {bare: RowWriter; quoted: RowWriter} | null>()
 
 /**
- * A growable byte buffer, kept across batches: take() hands over a copy of what was written and starts
- * again in the same memory. Copying a batch out is one memcpy; a fresh buffer per batch costs more
- * (large allocations come back zeroed, page by page, from the kernel, and grow by copying anyway).
+ * The plan's row writer for lines whose values hold no `"` or for lines that may (`quoted`), or null
+ * when its entries' JSON is not its steps in order (see compileWriter).
  */
-export class ByteSink {
-  bytes: Uint8Array
-  length = 0
-
-  constructor(initial = 1 << 16) {
-    this.bytes = new Uint8Array(initial)
-  }
-
-  /** Room for n more bytes. */
-  ensure(n: number): void {
-    if (this.length + n <= this.bytes.length) return
-    const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.length + n))
-    grown.set(this.bytes.subarray(0, this.length))
-    this.bytes = grown
-  }
-
-  /** Any string, as UTF-8 (lone surrogates become U+FFFD, as every encoder does; JSON text has none). */
-  writeString(s: string): void {
-    this.ensure(s.length * 3)
-    this.length += encoder.encodeInto(s, this.bytes.subarray(this.length)).written
-  }
-
-  /** What was written since the last take(), in its own buffer (transferable to another thread). */
-  take(): Uint8Array {
-    const out = this.bytes.slice(0, this.length)
-    this.length = 0
-    return out
-  }
-}
-
-const QUOTE = 0x22
-const BACKSLASH = 0x5c
-const COMMA = 0x2c
-
-// The writers below take the buffer and a position and return the new position: locals the compiler
-// keeps in registers (module state, written per byte, measured 40% slower).
-
-function putBytes(o: Uint8Array, a: number, b: Uint8Array): number {
-  // TypedArray.set, even for a dozen bytes: a JS loop over typed arrays costs V8 11 (Node 20) about 34
-  // instructions a byte, set about 360 a call (callgrind).
-  o.set(b, a)
-  return a + b.length
-}
-
-/** s[p, e) as a JSON string, quotes included; -1 (nothing written) when a character needs escaping or is not ASCII. */
-function putText(o: Uint8Array, a: number, s: string, p: number, e: number): number {
-  o[a++] = QUOTE
-  for (let k = p; k < e; k++) {
-    const c = s.charCodeAt(k)
-    // Printable ASCII but `"` and `\`: the characters JSON.stringify and safeJson leave as they are.
-    if (c < 0x20 || c > 0x7e || c === QUOTE || c === BACKSLASH) return -1
-    o[a++] = c
-  }
-  o[a++] = QUOTE
-  return a
-}
-
-/**
- * The rare value that needs escaping, is not ASCII or is not a small integer: JSON.stringify's text as
- * UTF-8. It may grow the sink's buffer: the caller takes `sink.bytes` afresh. Returns the new position.
- */
-function putJson(sink: ByteSink, a: number, value: unknown, reserve: number): number {
-  sink.length = a
-  sink.writeString(stringifySafe(value))
-  sink.ensure(reserve)
-  return sink.length
-}
-
-/** A non-negative integer below 10^15 (what the parser reads), or -1 for anything else. */
-function putInteger(o: Uint8Array, a: number, n: number): number {
-  if (n >= 0 && n < 1e9 && (n | 0) === n) return putDigits(o, a, n, 0)
-  if (!(n >= 0 && n < 1e15 && Number.isInteger(n))) return -1
-  // Epoch milliseconds: two int32 halves, the lower nine digits zero-padded.
-  const high = Math.floor(n / 1e9)
-  return putDigits(o, putDigits(o, a, high, 0), n - high * 1e9, 9)
-}
-
-function putDigits(o: Uint8Array, a: number, n: number, width: number): number {
-  let digits = 1
-  for (let m = n; m >= 10; m = (m / 10) | 0) digits++
-  if (digits < width) digits = width
-  const end = a + digits
-  for (let k = end - 1; k >= a; k--) {
-    o[k] = 48 + (n % 10)
-    n = (n / 10) | 0
-  }
-  return end
-}
-
-/** How each field of a plan is written: the same decisions as parse-text's compiled builder. */
-const enum Op {
-  Str,
-  Int,
-  Flags,
-  Cluster,
-  Time,
-}
-
-interface Writer {
-  plan: TextPlan
-  /** `{"k0":`, `,"k1":`, …: each field's key and what precedes it. */
-  keys: Uint8Array[]
-  ops: Op[]
-  /** The constant bytes of a line: keys, `startMs`, source keys, format. */
-  fixed: number
-  /** `},"format":"NAME"}` and the newline. */
-  tail: Uint8Array
-}
-
-const writers = new WeakMap<TextPlan, Writer | null>()
-let last: Writer | null = null
-
-/** The plan's writer, or null when entries of this plan carry `extra` (custom operators): those go through JSON.stringify. */
-function writerFor(plan: TextPlan): Writer | null {
-  if (last !== null && last.plan === plan) return last
+export function rowWriter(plan: TextPlan, quoted: boolean): RowWriter | null {
   let w = writers.get(plan)
   if (w === undefined) {
-    w = plan.steps.every((s) => s.spec.field !== null) ? compileWriter(plan) : null
-    writers.set(plan, w)
+    const bare = compileWriter(plan, false)
+    writers.set(plan, (w = bare === null ? null : {bare, quoted: compileWriter(plan, true)!}))
   }
-  if (w !== null) last = w
-  return w
+  return w === null ? null : quoted ? w.quoted : w.bare
 }
 
-function compileWriter(plan: TextPlan): Writer {
-  const keys: Uint8Array[] = []
-  const ops: Op[] = []
-  plan.steps.forEach(({spec}, i) => {
-    const field = spec.kind === 'time' ? 'startTime' : spec.field!
-    keys.push(encoder.encode(`${i === 0 ? '{' : ','}${JSON.stringify(field)}:`))
-    if (spec.kind === 'time') ops.push(Op.Time)
-    else if (spec.kind === 'flags') ops.push(Op.Flags)
-    else if (spec.kind === 'int') ops.push(Op.Int)
-    else if (spec.field === 'upstreamCluster') ops.push(Op.Cluster)
-    else ops.push(Op.Str)
-  })
-  const tail = encoder.encode(`},"format":${stringifySafe(plan.name)}}\n`)
-  const fixed = keys.reduce((n, k) => n + k.length, 0) + START_MS.length + tail.length
-  return {plan, keys, ops, fixed, tail}
-}
-
-const START_MS = encoder.encode(',"startMs":')
-const NULL = encoder.encode('null')
-const NO_FLAGS = encoder.encode('[]')
-
-// `,"source":{"input":"NAME","line":` for the input being read (a reader reads one input at a time).
-let sourceInput: string | undefined
-let sourceHead = new Uint8Array(0)
+// An array index as a property name: JSON.stringify puts such keys first, whatever their order.
+const INDEX_LIKE = /^(?:0|[1-9]\d{0,9})$/
 
 /**
- * Writes the entry of a successful match — `b` holds its field boundaries, `t` its start time — as one
- * NDJSON line. Returns false (and writes nothing) for a plan whose entries need the generic path.
+ * Compiles a plan's row: its keys as constants, its values by kind, in the order the builder's object
+ * literal sets them (its fields, `extra`, `source`, `format`). A format that names a field twice, or an
+ * `extra` operator that is an array index, makes that object's keys come out in another order: null, and
+ * such lines take the generic path. Keys are written with stringifySafe and reach the generated code
+ * through JSON.stringify: nothing from a format string is pasted into it unquoted.
  */
-export function writeTextEntry(sink: ByteSink, s: string, plan: TextPlan, b: Int32Array, t: number, source: SourceRef): boolean {
-  const w = writerFor(plan)
-  if (w === null) return false
-  if (source.input !== sourceInput) {
-    sourceInput = source.input
-    sourceHead = encoder.encode(`,"source":{"input":${stringifySafe(source.input)},"line":`)
+function compileWriter(plan: TextPlan, quoted: boolean): RowWriter | null {
+  // The row as constant text and expressions, adjacent constants joined: [text, code, text, code, …, text].
+  const parts: string[] = []
+  const constant = (text: string) => (parts.length % 2 === 1 ? (parts[parts.length - 1] += text) : parts.push(text))
+  const value = (code: string) => (parts.length % 2 === 1 ? parts.push(code) : parts.push('', code))
+  const top = new Set<string>()
+  const extra = new Set<string>()
+  const key = (set: Set<string>, k: string) => constant(`${set.size === 0 ? '{' : ','}${stringifySafe(k)}:`)
+  const q = quoted ? 'Q' : ''
+  for (const [i, {spec}] of plan.steps.entries()) {
+    const at = `s, b[${2 * i}], b[${2 * i + 1}]`
+    const field = spec.kind === 'time' ? 'startTime' : spec.field
+    if (field === null) continue
+    if (top.has(field)) return null
+    key(top, field)
+    top.add(field)
+    if (spec.kind === 'time') {
+      constant('"')
+      value(quoted ? `quote(s.slice(b[${2 * i}], b[${2 * i + 1}]))` : `s.slice(b[${2 * i}], b[${2 * i + 1}])`)
+      constant('"')
+      if (top.has('startMs')) return null
+      key(top, 'startMs')
+      top.add('startMs')
+      value('t')
+    } else if (spec.kind === 'flags') value(`flags(${at})`)
+    else if (spec.kind === 'int') value(`int(${at})`)
+    else if (field === 'upstreamCluster') value(`cluster${q}(${at})`)
+    else value(`text${q}(${at})`)
   }
-  // Enough for the fast path: the constant bytes, and for the line's characters at most three bytes
-  // each (a flag `A,B` becomes `"A","B"`), numbers included. Only putJson may need more; it makes sure.
-  const reserve = w.fixed + sourceHead.length + 3 * s.length + 64
-  sink.ensure(reserve)
-  let o = sink.bytes
-  let a = sink.length
-  const {keys, ops} = w
-  for (let i = 0; i < ops.length; i++) {
-    a = putBytes(o, a, keys[i]!)
-    const p = b[2 * i]!
-    let e = b[2 * i + 1]!
-    const op = ops[i]
-    let r: number
-    if (op === Op.Int) {
-      // A dash is null; digits, checked by the matcher, are a number.
-      r = isDash(s, p, e) ? putBytes(o, a, NULL) : putInteger(o, a, readInt(s, p, e))
-      if (r < 0) r = putJson(sink, a, readInt(s, p, e), reserve)
-    } else if (op === Op.Flags) {
-      r = isDash(s, p, e) ? putBytes(o, a, NO_FLAGS) : putFlags(o, a, s, p, e)
-      if (r < 0) r = putJson(sink, a, s.slice(p, e).split(','), reserve)
-    } else {
-      // Istio 1.23's alt_stat_name ends in ';': dropped, as the builder does.
-      if (op === Op.Cluster && s.charCodeAt(e - 1) === 0x3b) e--
-      if (op !== Op.Time && isDash(s, p, e)) r = putBytes(o, a, NULL)
-      else if ((r = putText(o, a, s, p, e)) < 0) r = putJson(sink, a, s.slice(p, e), reserve)
-      if (op === Op.Time) {
-        o = sink.bytes
-        r = putBytes(o, r, START_MS)
-        const after = putInteger(o, r, t)
-        r = after < 0 ? putJson(sink, r, t, reserve) : after
-      }
+  for (const [i, {spec}] of plan.steps.entries()) {
+    if (spec.field !== null) continue
+    if (extra.size === 0) {
+      if (top.has('extra')) return null
+      key(top, 'extra')
+      top.add('extra')
     }
-    o = sink.bytes
-    a = r
+    if (extra.has(spec.operator) || INDEX_LIKE.test(spec.operator)) return null
+    key(extra, spec.operator)
+    extra.add(spec.operator)
+    value(`text${q}(s, b[${2 * i}], b[${2 * i + 1}])`)
   }
-  a = putBytes(o, a, sourceHead)
-  a = putInteger(o, a, source.line)
-  // What an envelope added (pod, container, namespace, timestamp), in the order it was set.
-  if (source.pod !== undefined || source.timestamp !== undefined || source.container !== undefined || source.namespace !== undefined) {
-    a = putEnvelope(sink, a, source, reserve)
-    o = sink.bytes
-  }
-  sink.length = putBytes(o, a, w.tail)
-  return true
+  if (extra.size > 0) constant('}')
+  if (top.has('source') || top.has('format')) return null
+  key(top, 'source')
+  value('source')
+  constant(`,"format":${stringifySafe(plan.name)}}\n`)
+  const code = parts.map((part, k) => (k % 2 === 0 ? JSON.stringify(part) : part)).join(' + ')
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const make = new Function('text', 'int', 'flags', 'cluster', 'quote', 'textQ', 'clusterQ', `return function row(s, b, t, source) {\n  return ${code}\n}`)
+  return make(text, int, flags, cluster, quote, textQ, clusterQ) as RowWriter
 }
 
-/** `UF,URX` → `["UF","URX"]` (the split the builder makes); -1 when a flag needs escaping. */
-function putFlags(o: Uint8Array, a: number, s: string, p: number, e: number): number {
-  o[a++] = 0x5b /* [ */
-  let from = p
-  for (let k = p; k <= e; k++) {
-    if (k < e && s.charCodeAt(k) !== COMMA) continue
-    if (from > p) o[a++] = COMMA
-    a = putText(o, a, s, from, k)
-    if (a < 0) return -1
-    from = k + 1
-  }
-  o[a++] = 0x5d /* ] */
-  return a
-}
-
-/** The source's keys after input and line, as JSON.stringify orders them (as they were set). */
-function putEnvelope(sink: ByteSink, a: number, source: SourceRef, reserve: number): number {
+/**
+ * `{"input":…,"line":N,…}`: a source as JSON.stringify writes it, its keys in the order they were set.
+ * `head` is sourceHead(input). Envelope values (pod, container, namespace, timestamp) come from a plain
+ * line here, sliced out of it: quoted as they are.
+ */
+export function sourceJson(head: string, source: SourceRef): string {
+  if (source.pod === undefined && source.timestamp === undefined && source.container === undefined && source.namespace === undefined) return `${head}${source.line}}`
+  let json = `${head}${source.line}`
   for (const key in source) {
     if (key === 'input' || key === 'line') continue
     const v = source[key as keyof SourceRef]
-    if (v === undefined) continue
-    const k = sourceKey(key)
-    sink.length = a
-    sink.ensure(k.length + (typeof v === 'string' ? v.length : 0) + 2 + reserve)
-    const o = sink.bytes
-    a = putBytes(o, a, k)
-    const r = typeof v === 'string' ? putText(o, a, v, 0, v.length) : -1
-    a = r < 0 ? putJson(sink, a, v, reserve) : r
+    if (v !== undefined) json += typeof v === 'string' ? `,"${key}":"${v}"` : `,"${key}":${stringifySafe(v)}`
   }
-  return a
+  return `${json}}`
 }
 
-// `,"pod":`, `,"timestamp":`, …: the few keys an envelope sets, encoded once.
-const sourceKeys = new Map<string, Uint8Array>()
-function sourceKey(key: string): Uint8Array {
-  let k = sourceKeys.get(key)
-  if (k === undefined) {
-    k = encoder.encode(`,${stringifySafe(key)}:`)
-    if (sourceKeys.size < 64) sourceKeys.set(key, k)
-  }
-  return k
-}
+/** The start of sourceJson for an input: `{"input":NAME,"line":`. */
+export const sourceHead = (input: string): string => `{"input":${stringifySafe(input)},"line":`

@@ -47,6 +47,11 @@ export class AccessLogParser {
   private readonly json: JsonPlan
   private readonly texts: TextPlan[]
   private sticky = 0
+  /**
+   * After a text line matched: no value of it holds a `"` (a free-text field swallowing a separator, read
+   * by backtracking, is taken to). Its JSON then needs no escaping if the line is plain (ndjson.ts).
+   */
+  quoteFree = false
 
   constructor(pinned?: Plan) {
     this.pinned = pinned
@@ -84,7 +89,11 @@ export class AccessLogParser {
       if (!matchClean(line, plans[idx]!)) continue
       // A quote inside a value may let the line fit other formats cleanly too: then the first in the
       // table's order, whatever matched the line before, as for backtracked matches below.
-      if (quoteInValue(line, plans[idx]!)) return this.firstClean(line, idx)
+      if (quoteInValue(line, plans[idx]!)) {
+        this.quoteFree = false
+        return this.firstClean(line, idx)
+      }
+      this.quoteFree = true
       this.sticky = idx
       return plans[idx]!
     }
@@ -113,6 +122,7 @@ export class AccessLogParser {
       }
     }
     if (fallback >= 0) {
+      this.quoteFree = false
       matchText(line, plans[fallback]!)
       return plans[fallback]!
     }

@@ -1,7 +1,7 @@
 import type {AccessLogEntry, SourceRef} from '../model.js'
 import type {Step, TextPlan} from './compile.js'
 import {isDash, readInt} from './field-text.js'
-import {type ByteSink, writeTextEntry} from './ndjson.js'
+import {rowWriter} from './ndjson.js'
 
 // Matching a line against a compiled text plan. Each field runs to the next occurrence of the literal
 // that follows it; typed fields (times, numbers, flags, tokens) must fit their type. A free-text field
@@ -185,9 +185,9 @@ export function buildEntry(line: string, plan: TextPlan, source: SourceRef): Acc
 }
 
 /**
- * Whether a free-text or token field of the last successful matchText holds a `"`. Envoy does not escape
- * quotes in values, so such a line may fit another format cleanly too (a user-agent `" 0 - "-"` lines
- * up with other fields); the parser then does not trust the one it tried first.
+ * Whether a field of the last successful matchText holds a `"` (numbers and flags cannot). Envoy does not
+ * escape quotes in values, so such a line may fit another format cleanly too (a user-agent `" 0 - "-"`
+ * lines up with other fields); the parser then does not trust the one it tried first.
  */
 export function quoteInValue(line: string, plan: TextPlan): boolean {
   const lastQuote = line.lastIndexOf('"')
@@ -196,16 +196,21 @@ export function quoteInValue(line: string, plan: TextPlan): boolean {
     const p = bounds[2 * i]!
     if (p >= lastQuote) return false
     const kind = steps[i]!.spec.kind
-    if (kind !== 'text' && kind !== 'token') continue
+    if (kind === 'int' || kind === 'flags') continue
     const q = line.indexOf('"', p)
     if (q !== -1 && q < bounds[2 * i + 1]!) return true
   }
   return false
 }
 
-/** Writes the entry of the last successful matchText as an NDJSON line; false when the plan needs buildEntry (see writeTextEntry). */
-export function writeMatched(sink: ByteSink, line: string, plan: TextPlan, source: SourceRef): boolean {
-  return writeTextEntry(sink, line, plan, bounds, timeMs, source)
+/**
+ * The entry of the last successful matchText as an NDJSON row (newline included), for a plain line
+ * (ndjson.ts); `quoted`: its values may hold a `"`. `source` is its source as JSON. Null when the plan's
+ * rows are not written this way: then the row is stringifySafe(buildEntry(…)).
+ */
+export function matchedRow(line: string, plan: TextPlan, source: string, quoted: boolean): string | null {
+  const write = rowWriter(plan, quoted)
+  return write === null ? null : write(line, bounds, timeMs, source)
 }
 
 type Builder = (s: string, b: Int32Array, t: number, source: SourceRef) => AccessLogEntry

@@ -3,9 +3,9 @@ import {LineSplitter, MAX_LINE} from '../input/lines.js'
 import type {AccessLogEntry, SourceRef} from '../model.js'
 import {type LineStats, type SkipReason, type SkippedLine, countParsed, countSkipped} from '../result.js'
 import {stringifySafe} from '../text/json.js'
-import {ByteSink} from './ndjson.js'
+import {sourceHead, sourceJson} from './ndjson.js'
 import {AccessLogParser, type Plan, isTextPlan} from './parse-line.js'
-import {buildEntry, writeMatched} from './parse-text.js'
+import {buildEntry, matchedRow} from './parse-text.js'
 
 export interface ReadOptions {
   /** A pinned format; detected per line when absent. */
@@ -16,20 +16,22 @@ export interface ReadOptions {
   skippedPreview?: number
   /** The number of the first line fed, when the text is a later block of an input (parallel reading). */
   firstLine?: number
-  /**
-   * Produce NDJSON (Batch.ndjson, UTF-8) instead of entry objects: what `parse` prints, built more
-   * cheaply. A sink given here is written through (and its memory reused across readers).
-   */
-  ndjson?: boolean | ByteSink
+  /** Produce NDJSON (Batch.ndjson, UTF-8) instead of entry objects: what `parse` prints, built more cheaply. */
+  ndjson?: boolean
 }
 
 const NONE = new Uint8Array(0)
+const LBRACE = 0x7b
+const ASCII = /^[\x00-\x7f]*$/
 
 /** What one chunk of input produced. Every line read ends in exactly one of the two lists. */
 export interface Batch {
   entries: AccessLogEntry[]
   skipped: SkippedLine[]
-  /** With the ndjson option: one JSON line per parsed line, in place of `entries`, as UTF-8 (empty otherwise). */
+  /**
+   * With the ndjson option: one JSON line per parsed line, in place of `entries`, as UTF-8 (empty
+   * otherwise). It may be a view of a shared pool: copy it before transferring its buffer.
+   */
   ndjson: Uint8Array
 }
 
@@ -44,20 +46,29 @@ export class AccessLogReader {
   private readonly preview: number
   private readonly offset: number
   private batch: Batch = {entries: [], skipped: [], ndjson: NONE}
-  /** Where NDJSON is written, with the ndjson option. */
-  private readonly sink: ByteSink | undefined
-  private readonly onLine = (text: string | null, n: number): void => this.line(text, n)
+  private readonly ndjson: boolean
+  /** The batch's NDJSON so far, with the ndjson option, and whether it is all ASCII. */
+  private rows = ''
+  private ascii = true
+  /** `{"input":NAME,"line":`: the start of each row's source; and whether it is ASCII (a file name may not be). */
+  private readonly head: string
+  private readonly headAscii: boolean
+  private readonly onLine = (text: string | null, n: number, plain: boolean): void => this.line(text, n, plain)
 
   constructor(
     readonly input: string,
     readonly stats: LineStats,
     options: ReadOptions = {},
   ) {
-    this.splitter = new LineSplitter(options.maxLine ?? MAX_LINE)
+    this.ndjson = options.ndjson === true
+    // Plain lines (printable ASCII, no `\`) are written without escaping: the splitter tests each chunk.
+    this.splitter = new LineSplitter(options.maxLine ?? MAX_LINE, this.ndjson)
     this.parser = new AccessLogParser(options.plan)
     this.preview = options.skippedPreview ?? 1000
     this.offset = (options.firstLine ?? 1) - 1
-    if (options.ndjson) this.sink = options.ndjson === true ? new ByteSink() : options.ndjson
+    this.head = this.ndjson ? sourceHead(input) : ''
+    this.headAscii = ASCII.test(this.head)
+    this.ascii = this.headAscii
   }
 
   /** Feeds one decoded chunk and returns what it completed. */
@@ -74,12 +85,17 @@ export class AccessLogReader {
 
   private take(): Batch {
     const out = this.batch
-    if (this.sink) out.ndjson = this.sink.take()
+    if (this.rows !== '') {
+      // Flattens the batch's rows and copies them out once. All-ASCII text is its own UTF-8: Latin-1 is the cheaper copy.
+      out.ndjson = Buffer.from(this.rows, this.ascii ? 'latin1' : 'utf8')
+      this.rows = ''
+      this.ascii = this.headAscii
+    }
     this.batch = {entries: [], skipped: [], ndjson: NONE}
     return out
   }
 
-  private line(text: string | null, counted: number): void {
+  private line(text: string | null, counted: number, plain: boolean): void {
     const n = counted + this.offset
     if (text === null) return this.skip('too-long', n, undefined)
     const source: SourceRef = {input: this.input, line: n}
@@ -89,17 +105,27 @@ export class AccessLogReader {
     if (typeof r === 'string') return this.skip(r, n, text)
     if (isTextPlan(r)) {
       countParsed(this.stats, r.name)
-      if (this.sink && writeMatched(this.sink, body, r, source)) return
+      // A line in a JSON envelope (stern -o json) is not the text the splitter tested: its body was decoded.
+      const plainBody = plain && text.charCodeAt(0) !== LBRACE
+      if (this.ndjson && plainBody) {
+        const row = matchedRow(body, r, sourceJson(this.head, source), !this.parser.quoteFree)
+        if (row !== null) {
+          this.rows += row
+          return
+        }
+      }
+      if (this.ndjson) this.ascii = false
       this.add(buildEntry(body, r, source))
     } else {
       countParsed(this.stats, r.format)
+      if (this.ndjson) this.ascii = false
       this.add(r)
     }
   }
 
   private add(entry: AccessLogEntry): void {
-    if (this.sink) this.sink.writeString(`${stringifySafe(entry)}\n`)
-    else this.batch.entries.push(entry)
+    if (!this.ndjson) this.batch.entries.push(entry)
+    else this.rows += `${stringifySafe(entry)}\n`
   }
 
   private skip(reason: SkipReason, n: number, text: string | undefined): void {

@@ -4,7 +4,6 @@
 import {parentPort, workerData} from 'node:worker_threads'
 
 import {compileFormat, type Plan} from '../../core/accesslog/parse-line.js'
-import {ByteSink} from '../../core/accesslog/ndjson.js'
 import {AccessLogReader} from '../../core/accesslog/reader.js'
 import {newLineStats} from '../../core/result.js'
 import type {ParseJob, ParseResult, WorkerSetup} from './protocol.js'
@@ -16,17 +15,16 @@ if (setup.format !== undefined) {
   if (compiled.ok) plan = compiled.value // the main thread has already refused a bad --format
 }
 const decoder = new TextDecoder('utf-8')
-// One sink for every block: its memory is reused, each block's NDJSON copied out of it once.
-const sink = new ByteSink(1 << 20)
 
 parentPort!.on('message', (job: ParseJob) => {
   const stats = newLineStats()
-  const reader = new AccessLogReader(job.input, stats, {plan, maxLine: setup.maxLine, firstLine: job.firstLine, ndjson: sink})
+  const reader = new AccessLogReader(job.input, stats, {plan, maxLine: setup.maxLine, firstLine: job.firstLine, ndjson: true})
   const a = reader.push(decoder.decode(job.bytes))
   const b = reader.end()
-  // Written as UTF-8 here, not on the main thread, each in a buffer of its own, handed over without a copy.
+  // Written as UTF-8 here, not on the main thread, in a buffer of its own, handed over without a copy. A
+  // small batch may be a view of Node's shared buffer pool, which must not be transferred: copied.
   let owned = a.ndjson
-  if (b.ndjson.length > 0) {
+  if (b.ndjson.length > 0 || owned.byteOffset !== 0 || owned.byteLength !== owned.buffer.byteLength) {
     owned = new Uint8Array(a.ndjson.length + b.ndjson.length)
     owned.set(a.ndjson)
     owned.set(b.ndjson, a.ndjson.length)

@@ -1,14 +1,14 @@
-// The NDJSON writer (src/core/accesslog/ndjson.ts) writes `parse`'s output byte by byte from a matched
-// line's fields. Its contract is to write exactly what JSON.stringify (through stringifySafe) writes for
-// the entry the builder makes: checked here on every fixture and on the edges of the fast path (quotes,
-// backslashes, non-ASCII, control characters, numbers, flags, envelopes, a buffer that must grow).
+// The NDJSON writer (src/core/accesslog/ndjson.ts) writes `parse`'s rows from a matched plain line's
+// fields. Its contract is to write exactly what JSON.stringify (through stringifySafe) writes for the
+// entry the builder makes: checked here on every fixture and on the edges of the fast path (quotes,
+// backslashes, non-ASCII, control characters, CRLF, numbers, flags, envelopes, lines across chunks,
+// formats whose keys JSON.stringify would reorder).
 
 import {readdirSync, readFileSync, statSync} from 'node:fs'
 import {join} from 'node:path'
 
 import {describe, expect, test} from 'vitest'
 
-import {ByteSink} from '../../../src/core/accesslog/ndjson.js'
 import {compileFormat} from '../../../src/core/accesslog/parse-line.js'
 import {AccessLogReader, type ReadOptions} from '../../../src/core/accesslog/reader.js'
 import {newLineStats} from '../../../src/core/result.js'
@@ -16,13 +16,15 @@ import {stringifySafe} from '../../../src/core/text/json.js'
 
 const utf8 = new TextDecoder('utf-8', {fatal: true})
 
-/** The NDJSON the reader writes, and the NDJSON of its entries through JSON.stringify. */
-function both(text: string, options: ReadOptions = {}, input = 'w.log'): {written: string; stringified: string} {
-  const asBytes = new AccessLogReader(input, newLineStats(), {...options, ndjson: true})
+/** The NDJSON the reader writes (fed in chunks of `chunk` characters), and the NDJSON of its entries through JSON.stringify. */
+function both(text: string, options: ReadOptions = {}, input = 'w.log', chunk = text.length): {written: string; stringified: string} {
+  const asRows = new AccessLogReader(input, newLineStats(), {...options, ndjson: true})
   const asEntries = new AccessLogReader(input, newLineStats(), options)
   let written = ''
   let stringified = ''
-  for (const batch of [asBytes.push(text), asBytes.end()]) written += utf8.decode(batch.ndjson)
+  const batches = []
+  for (let at = 0; at < text.length; at += Math.max(1, chunk)) batches.push(asRows.push(text.slice(at, at + chunk)))
+  for (const batch of [...batches, asRows.end()]) written += utf8.decode(batch.ndjson)
   for (const batch of [asEntries.push(text), asEntries.end()]) for (const e of batch.entries) stringified += `${stringifySafe(e)}\n`
   return {written, stringified}
 }
@@ -56,7 +58,13 @@ describe('the same bytes as JSON.stringify', () => {
     ['flags', LINE.replace('200 - via_upstream', '503 UF,URX,NoHealthyUpstream via_upstream')],
     ['an empty flag', LINE.replace('200 - via_upstream', '503 UF,,URX, via_upstream')],
     ['an alt_stat_name cluster', LINE.replace('outbound|80||httpbin.org', 'outbound|80||httpbin.org;')],
-    ['a long value: the buffer grows mid-line', withAgent('é'.repeat(200_000))],
+    ['a long value', withAgent('é'.repeat(200_000))],
+    ['a long plain value', withAgent('a'.repeat(200_000))],
+    ['a tab', withAgent('a\tb')],
+    ['a carriage return inside the line', withAgent('a\rb')],
+    ['a quote in the protocol', LINE.replace('HTTP/2"', 'HTTP/2"x"')],
+    ['a quote in the path', LINE.replace('/headers', '/a"b')],
+    ['the replacement character of an invalid byte', withAgent('a\ufffdb')],
   ])('%s', (_name, line) => {
     const {written, stringified} = both(`${line}\n`)
     expect(stringified).not.toBe('')
@@ -90,18 +98,40 @@ describe('the same bytes as JSON.stringify', () => {
   })
 })
 
-describe('ByteSink', () => {
-  test('take() copies out what was written and starts again in the same memory', () => {
-    const sink = new ByteSink(4)
-    sink.writeString('héllo')
-    const memory = sink.bytes
-    const first = sink.take()
-    expect(utf8.decode(first)).toBe('héllo')
-    expect(first.byteOffset).toBe(0)
-    expect(first.byteLength).toBe(first.buffer.byteLength) // its own buffer: transferable
-    sink.writeString('ab')
-    expect(sink.bytes).toBe(memory)
-    expect(utf8.decode(sink.take())).toBe('ab')
-    expect(utf8.decode(first)).toBe('héllo') // untouched by later writes
+describe('lines across chunks, CRLF, mixed batches', () => {
+  const plain = [LINE, LINE.replace('curl', 'wget'), withAgent('ünï'), LINE.replace('/headers', '/x\\y'), LINE].join('\n')
+
+  test.each([1, 7, 100, 300, 301, 1000])('fed %i characters at a time', (chunk) => {
+    const {written, stringified} = both(`${plain}\n`, {}, 'w.log', chunk)
+    expect(stringified.split('\n')).toHaveLength(6)
+    expect(written).toBe(stringified)
+  })
+
+  test('CRLF line ends', () => {
+    const {written, stringified} = both(`${LINE}\r\n${LINE}\r\n`, {}, 'w.log', 200)
+    expect(stringified.split('\n')).toHaveLength(3)
+    expect(written).toBe(stringified)
+  })
+
+  test('a stern JSON envelope whose message holds an escape: the decoded line is not plain', () => {
+    const text = JSON.stringify({message: withAgent('a\u001b[31mb'), podName: 'p', containerName: 'c', namespace: 'n'})
+    const {written, stringified} = both(`${text}\n`)
+    expect(stringified).toContain('\\u001b')
+    expect(written).toBe(stringified)
+  })
+})
+
+describe('formats whose entries JSON.stringify orders otherwise', () => {
+  test.each([
+    ['a field named twice', '[%START_TIME%] %REQ(:AUTHORITY)% %REQ(:AUTHORITY)%', '[2024-06-21T19:24:00.453Z] a.org b.org'],
+    ['the start time twice', '[%START_TIME%] %START_TIME% %REQ(:AUTHORITY)%', '[2024-06-21T19:24:00.453Z] 2024-06-21T19:24:01.000Z a.org'],
+    ['an extra operator twice', '[%START_TIME%] %REQ(X-A)% %REQ(X-A)%', '[2024-06-21T19:24:00.453Z] one two'],
+    ['only extra operators and a time', '[%START_TIME%] %REQ(X-A)% %RESP(X-B)%', '[2024-06-21T19:24:00.453Z] one -'],
+  ])('%s', (_name, format, line) => {
+    const plan = compileFormat(format)
+    if (!plan.ok) throw new Error(plan.detail)
+    const {written, stringified} = both(`${line}\n`, {plan: plan.value})
+    expect(stringified).not.toBe('')
+    expect(written).toBe(stringified)
   })
 })
