@@ -152,6 +152,20 @@ describe('parse --jobs (worker threads)', () => {
     expect(one.stderr).toMatch(/too-long\s+2\s+.*a\.log:1235/)
   })
 
+  test('the same output as one thread on LF lines, plain and not, multi-byte characters across text chunks', () => {
+    const dir = tmp()
+    const lines: string[] = []
+    for (let i = 0; i < 4000; i++) lines.push(i % 13 === 0 ? GW_HTTP.replace('/headers', `/h/${'é'.repeat(i % 50)}`) : i % 5 === 0 ? AGENT : GW_HTTP.replace('/headers', `/headers/${i}`))
+    writeFileSync(join(dir, 'a.log'), `${lines.join('\n')}\n`)
+    const args = ['parse', join(dir, 'a.log')]
+    const one = runCli([...args, '--jobs', '1'])
+    const two = runCli([...args, '--jobs', '2'])
+    expect(one.status).toBe(0)
+    expect(two.stdout).toBe(one.stdout)
+    expect(two.stderr).toBe(one.stderr)
+    expect(one.stdout.split('\n')).toHaveLength(lines.filter((l) => l !== AGENT).length + 1)
+  })
+
   test('--jobs 2 into a closed pipe stops quietly', async () => {
     const {code, stderr} = await parseIntoClosedPipe(['--jobs', '2'])
     expect(code).toBe(0)

@@ -15,7 +15,8 @@ const CR = 0x0d
 /**
  * Receives each line: its text without `\n` and without a trailing `\r`, or null when it was longer than
  * the limit. `n` is 1-based. `plain`: every character of the line is printable ASCII other than `\` (see
- * text/plain.ts), known from a test of the whole chunk; always false unless the splitter was asked to test.
+ * text/plain.ts), known from a test of the whole chunk; false for a null line, and always false unless
+ * the splitter was asked to test.
  */
 export type OnLine = (text: string | null, n: number, plain: boolean) => void
 
@@ -61,7 +62,8 @@ export class LineSplitter {
     // The hot loop: lines wholly inside this chunk are sliced straight out of it.
     for (nl = chunk.indexOf(LF, from); nl !== -1; nl = chunk.indexOf(LF, from)) {
       const end = nl > from && chunk.charCodeAt(nl - 1) === CR ? nl - 1 : nl
-      onLine(end - from > max ? null : chunk.slice(from, end), ++this.#n, plain)
+      if (end - from > max) onLine(null, ++this.#n, false)
+      else onLine(chunk.slice(from, end), ++this.#n, plain)
       from = nl + 1
     }
     this.#append(chunk, from, plain)
@@ -87,7 +89,8 @@ export class LineSplitter {
       onLine(null, ++this.#n, false)
     } else if (carry === '') {
       const end = nl > 0 && chunk.charCodeAt(nl - 1) === CR ? nl - 1 : nl
-      onLine(end > this.#max ? null : chunk.slice(0, end), ++this.#n, plain)
+      if (end > this.#max) onLine(null, ++this.#n, false)
+      else onLine(chunk.slice(0, end), ++this.#n, plain)
     } else {
       // The `\r` of a CRLF may be the last character of the carry when a chunk ended between the two.
       const cr = nl > 0 ? chunk.charCodeAt(nl - 1) === CR : carry.charCodeAt(carry.length - 1) === CR
@@ -97,7 +100,7 @@ export class LineSplitter {
         if (nl === 0) text = cr ? carry.slice(0, -1) : carry
         else text = carry + chunk.slice(0, cr ? nl - 1 : nl)
       }
-      onLine(text, ++this.#n, plain && this.#carryPlain)
+      onLine(text, ++this.#n, text !== null && plain && this.#carryPlain)
     }
     this.#carry = ''
     this.#over = false

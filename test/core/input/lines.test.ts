@@ -91,6 +91,45 @@ describe('LineSplitter: the line limit', () => {
   })
 })
 
+describe('LineSplitter: plain lines', () => {
+  /** Each line with whether it was reported plain. */
+  function plain(chunks: string[], test = true): [string | null, boolean][] {
+    const out: [string | null, boolean][] = []
+    const splitter = new LineSplitter(MAX_LINE, test)
+    const onLine = (text: string | null, _n: number, p: boolean) => out.push([text, p])
+    for (const chunk of chunks) splitter.push(chunk, onLine)
+    splitter.end(onLine)
+    return out
+  }
+
+  test('a chunk of printable ASCII: every line of it is plain', () => {
+    expect(plain(['a b\n"c"\n', 'd'])).toEqual([['a b', true], ['"c"', true], ['d', true]])
+  })
+
+  test('one odd character makes every line of its chunk not plain, and only those', () => {
+    expect(plain(['a\nb\n', 'c\tx\nd\n', 'e\n'])).toEqual([['a', true], ['b', true], ['c\tx', false], ['d', false], ['e', true]])
+  })
+
+  test('a line across chunks is plain when every chunk it came from is', () => {
+    expect(plain(['a\nb', 'c', 'd\ne\n'])).toEqual([['a', true], ['bcd', true], ['e', true]])
+    expect(plain(['a\nb', 'é', 'd\ne\n'])).toEqual([['a', true], ['béd', false], ['e', true]])
+    expect(plain(['a\nb\\', 'c\n', 'd'])).toEqual([['a', false], ['b\\c', false], ['d', true]])
+    expect(plain(['a\nb', 'c\\'])).toEqual([['a', true], ['bc\\', false]])
+  })
+
+  test('CRLF lines are not plain (their chunks hold a CR)', () => {
+    expect(plain(['a\r\nb\r\n'])).toEqual([['a', false], ['b', false]])
+  })
+
+  test('a too-long line is not plain; without the test no line is', () => {
+    const out: boolean[] = []
+    const splitter = new LineSplitter(3, true)
+    splitter.push('abcdef\nab\n', (_t, _n, p) => out.push(p))
+    expect(out).toEqual([false, true])
+    expect(plain(['a\nb\n'], false)).toEqual([['a', false], ['b', false]])
+  })
+})
+
 describe('LineSplitter: properties', () => {
   // Text rich in the characters that matter here, plus arbitrary code units.
   const text = fc.oneof(
