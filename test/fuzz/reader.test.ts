@@ -119,7 +119,7 @@ fuzz('a log of real and mutated lines, any format pinned or none, any line limit
     check(rows.length === whole.entries.length, () => `${rows.length} NDJSON lines for ${whole.entries.length} entries`)
     rows.forEach((row, i) => {
       check(!ACTING.test(row), () => `NDJSON line ${i + 1} holds a raw control character: ${JSON.stringify(row)}`)
-      // Written byte by byte from the line's fields, it must be exactly what JSON.stringify writes.
+      // Joined from the line's fields, it must be exactly what JSON.stringify writes.
       check(row === stringifySafe(whole.entries[i]), () => `NDJSON line ${i + 1} is not JSON.stringify's:\n${row}\n${stringifySafe(whole.entries[i])}`)
     })
   }),

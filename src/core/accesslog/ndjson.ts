@@ -37,13 +37,18 @@ const writers = new WeakMap<TextPlan, {bare: RowWriter; quoted: RowWriter} | nul
  * when its entries' JSON is not its steps in order (see compileWriter).
  */
 export function rowWriter(plan: TextPlan, quoted: boolean): RowWriter | null {
-  let w = writers.get(plan)
+  // Most lines are of the format of the line before: that one's writers, without a WeakMap lookup.
+  let w = lastPlan === plan ? lastWriters : writers.get(plan)
   if (w === undefined) {
     const bare = compileWriter(plan, false)
     writers.set(plan, (w = bare === null ? null : {bare, quoted: compileWriter(plan, true)!}))
   }
+  lastPlan = plan
+  lastWriters = w
   return w === null ? null : quoted ? w.quoted : w.bare
 }
+let lastPlan: TextPlan | undefined
+let lastWriters: {bare: RowWriter; quoted: RowWriter} | null = null
 
 // An array index as a property name: JSON.stringify puts such keys first, whatever their order.
 const INDEX_LIKE = /^(?:0|[1-9]\d{0,9})$/
