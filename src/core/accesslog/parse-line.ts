@@ -67,7 +67,7 @@ export class AccessLogParser {
 
   /**
    * As parse, but a text line's entry is not built: the plan that matched is returned, its field
-   * boundaries left in parse-text's state for buildEntry or writeMatched (until the next match).
+   * boundaries left in parse-text's state for buildEntry or matchedRow (until the next match).
    */
   match(line: string, source: SourceRef): TextPlan | AccessLogEntry | SkipReason {
     const c0 = line.charCodeAt(0)
