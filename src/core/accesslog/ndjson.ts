@@ -114,8 +114,8 @@ function compileWriter(plan: TextPlan, quoted: boolean): RowWriter | null {
 
 /**
  * `{"input":…,"line":N,…}`: a source as JSON.stringify writes it, its keys in the order they were set.
- * `head` is sourceHead(input). Envelope values (pod, container, namespace, timestamp) come from a plain
- * line here, sliced out of it: quoted as they are.
+ * `head` is sourceHead(input). Envelope values (pod, container, namespace, timestamp) go through
+ * stringifySafe: a name is plain today, but what an envelope reader accepts is its own business.
  */
 export function sourceJson(head: string, source: SourceRef): string {
   if (source.pod === undefined && source.timestamp === undefined && source.container === undefined && source.namespace === undefined) return `${head}${source.line}}`
@@ -123,7 +123,7 @@ export function sourceJson(head: string, source: SourceRef): string {
   for (const key in source) {
     if (key === 'input' || key === 'line') continue
     const v = source[key as keyof SourceRef]
-    if (v !== undefined) json += typeof v === 'string' ? `,"${key}":"${v}"` : `,"${key}":${stringifySafe(v)}`
+    if (v !== undefined) json += `,"${key}":${stringifySafe(v)}`
   }
   return `${json}}`
 }

@@ -84,6 +84,12 @@ describe('the same bytes as JSON.stringify', () => {
     expect(written).toBe(stringified)
   })
 
+  test('an input name that is not ASCII: the batch is written as UTF-8', () => {
+    const {written, stringified} = both(`${LINE}\n${LINE}\n`, {}, 'журнал-日本.log')
+    expect(written).toContain('журнал-日本.log')
+    expect(written).toBe(stringified)
+  })
+
   test('an input name that needs escaping', () => {
     const {written, stringified} = both(`${LINE}\n`, {}, 'dir "a"\\\u001b[31m.log')
     expect(written).toBe(stringified)
