@@ -18,6 +18,7 @@ import {parseInParallel} from '../shell/parallel/parse-pool.js'
 import {progressFlag, startProgress} from '../shell/progress.js'
 import {stopOnInterrupt} from '../shell/interrupt.js'
 import {assertSomeInput, readLogs} from '../shell/read-logs.js'
+import {loadScanner} from '../shell/scanner.js'
 
 export default class Parse extends BaseCommand {
   static override summary = 'Parse Envoy/Istio access logs into one JSON object per line (NDJSON).'
@@ -79,7 +80,7 @@ export default class Parse extends BaseCommand {
     const reading =
       flags.jobs > 1 && !flags.follow
         ? parseInParallel(sources, stats, {format: flags.format, maxLine: flags['max-line'], jobs: flags.jobs}, (b) => onBlock(b.ndjson, b.skipped))
-        : readLogs(sources, stats, {plan, maxLine: flags['max-line'], ndjson: true, follow: flags.follow, signal: interrupt.signal}, (batch) => onBlock(batch.ndjson, batch.skipped))
+        : readLogs(sources, stats, {plan, maxLine: flags['max-line'], ndjson: true, scanner: loadScanner(), follow: flags.follow, signal: interrupt.signal}, (batch) => onBlock(batch.ndjson, batch.skipped))
     // Reading may stop before every input is opened (stdout closed): the line goes before the summary comes.
     const {failures} = await reading.finally(() => {
       progress.stop()

@@ -64,10 +64,10 @@ export function newLineStats(): LineStats {
 
 export const FIRST_SKIPPED_KEPT = 5
 
-export function countParsed(stats: LineStats, format: string): void {
-  stats.linesRead++
-  stats.parsed++
-  stats.parsedByFormat[format] = (stats.parsedByFormat[format] ?? 0) + 1
+export function countParsed(stats: LineStats, format: string, lines = 1): void {
+  stats.linesRead += lines
+  stats.parsed += lines
+  stats.parsedByFormat[format] = (stats.parsedByFormat[format] ?? 0) + lines
 }
 
 export function countSkipped(stats: LineStats, reason: SkipReason, input: string, line: number): void {

@@ -132,6 +132,13 @@ describe('egress-audit formats', () => {
   })
 })
 
+test('the built package has its WebAssembly scanner where parse looks for it', () => {
+  const scanner = join(import.meta.dirname, '../../dist/shell/scanner.js')
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', `import {loadScanner} from ${JSON.stringify(scanner)}; console.log(loadScanner() !== undefined)`], {encoding: 'utf8'})
+  expect(r.stderr).toBe('')
+  expect(r.stdout.trim()).toBe('true')
+})
+
 describe('parse --jobs (worker threads)', () => {
   test('the same output, in the same order, with the same accounting as one thread, on awkward input', () => {
     const dir = tmp()

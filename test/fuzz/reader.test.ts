@@ -14,6 +14,7 @@ import type {AccessLogEntry} from '../../src/core/model.js'
 import {type LineStats, type SkippedLine, newLineStats} from '../../src/core/result.js'
 import {stringifySafe} from '../../src/core/text/json.js'
 import {LOG_LINES} from './corpus.js'
+import {builtScanner} from '../helpers/scanner.js'
 import {READER_SKIPS, check} from './entries.js'
 import {OUTCOMES_CHECKED_FROM, fuzz} from './fuzz.js'
 import {anyText, chunked, decodedBytes, mutated} from './mutate.js'
@@ -26,6 +27,7 @@ interface Read {
 }
 
 const utf8 = new TextDecoder('utf-8', {fatal: true})
+const scanner = builtScanner()
 
 function read(chunks: string[], options: ReadOptions = {}): Read {
   const stats = newLineStats()
@@ -114,6 +116,10 @@ fuzz('a log of real and mutated lines, any format pinned or none, any line limit
     // terminal acts on left raw (JSON.stringify escapes C0; DEL, C1, bidi overrides and U+2028/9 too).
     const ndjson = read(chunked(text, at), {...base, ndjson: true})
     deepStrictEqual(ndjson.stats, whole.stats)
+    // The WebAssembly scanner writes the rows of the lines it is sure of: the very same bytes.
+    const scanned = read(chunked(text, at), {...base, ndjson: true, scanner})
+    deepStrictEqual(scanned.stats, whole.stats)
+    check(scanned.ndjson === ndjson.ndjson, () => `the scanner's NDJSON differs:\n${scanned.ndjson}\n${ndjson.ndjson}`)
     check(ndjson.entries.length === 0 && (ndjson.ndjson === '' || ndjson.ndjson.endsWith('\n')), () => 'NDJSON mode gave entries, or a row without its newline')
     const rows = ndjson.ndjson.split('\n').slice(0, -1)
     check(rows.length === whole.entries.length, () => `${rows.length} NDJSON lines for ${whole.entries.length} entries`)

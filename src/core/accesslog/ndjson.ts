@@ -53,24 +53,45 @@ let lastWriters: {bare: RowWriter; quoted: RowWriter} | null = null
 // An array index as a property name: JSON.stringify puts such keys first, whatever their order.
 const INDEX_LIKE = /^(?:0|[1-9]\d{0,9})$/
 
+/** How a value of a row is written: the kinds of the builder's fields, and the two a row adds. */
+export type ValueKind = 'text' | 'int' | 'flags' | 'cluster' | 'time' | 'startMs' | 'source'
+
 /**
- * Compiles a plan's row: its keys as constants, its values by kind, in the order the builder's object
- * literal sets them (its fields, `extra`, `source`, `format`). A format that names a field twice, or an
- * `extra` operator that is an array index, makes that object's keys come out in another order: null, and
- * such lines take the generic path. Keys are written with stringifySafe and reach the generated code
- * through JSON.stringify: nothing from a format string is pasted into it unquoted.
+ * A plan's row: `constants[0]`, value 0, `constants[1]`, value 1, …, the last constant. A value is a
+ * field of the line (by step), its start time in ms, or the source's JSON. Both row writers are made from
+ * it: the JavaScript one below and the WebAssembly scanner's table (scanner.ts).
  */
-function compileWriter(plan: TextPlan, quoted: boolean): RowWriter | null {
-  // The row as constant text and expressions, adjacent constants joined: [text, code, text, code, …, text].
-  const parts: string[] = []
-  const constant = (text: string) => (parts.length % 2 === 1 ? (parts[parts.length - 1] += text) : parts.push(text))
-  const value = (code: string) => (parts.length % 2 === 1 ? parts.push(code) : parts.push('', code))
+export interface RowLayout {
+  constants: string[]
+  values: {kind: ValueKind; step: number}[]
+}
+
+const layouts = new WeakMap<TextPlan, RowLayout | null>()
+
+/**
+ * A plan's row: its keys as constants, its values by kind, in the order the builder's object literal sets
+ * them (its fields, `extra`, `source`, `format`). A format that names a field twice, or an `extra`
+ * operator that is an array index, makes that object's keys come out in another order: null, and such
+ * lines take the generic path. Keys are written with stringifySafe.
+ */
+export function rowLayout(plan: TextPlan): RowLayout | null {
+  let layout = layouts.get(plan)
+  if (layout === undefined) layouts.set(plan, (layout = makeLayout(plan)))
+  return layout
+}
+
+function makeLayout(plan: TextPlan): RowLayout | null {
+  const constants = ['']
+  const values: RowLayout['values'] = []
+  const constant = (text: string) => (constants[constants.length - 1] += text)
+  const value = (kind: ValueKind, step: number) => {
+    values.push({kind, step})
+    constants.push('')
+  }
   const top = new Set<string>()
   const extra = new Set<string>()
   const key = (set: Set<string>, k: string) => constant(`${set.size === 0 ? '{' : ','}${stringifySafe(k)}:`)
-  const q = quoted ? 'Q' : ''
   for (const [i, {spec}] of plan.steps.entries()) {
-    const at = `s, b[${2 * i}], b[${2 * i + 1}]`
     const field = spec.kind === 'time' ? 'startTime' : spec.field
     if (field === null) continue
     if (top.has(field)) return null
@@ -78,16 +99,16 @@ function compileWriter(plan: TextPlan, quoted: boolean): RowWriter | null {
     top.add(field)
     if (spec.kind === 'time') {
       constant('"')
-      value(quoted ? `quote(s.slice(b[${2 * i}], b[${2 * i + 1}]))` : `s.slice(b[${2 * i}], b[${2 * i + 1}])`)
+      value('time', i)
       constant('"')
       if (top.has('startMs')) return null
       key(top, 'startMs')
       top.add('startMs')
-      value('t')
-    } else if (spec.kind === 'flags') value(`flags(${at})`)
-    else if (spec.kind === 'int') value(`int(${at})`)
-    else if (field === 'upstreamCluster') value(`cluster${q}(${at})`)
-    else value(`text${q}(${at})`)
+      value('startMs', i)
+    } else if (spec.kind === 'flags') value('flags', i)
+    else if (spec.kind === 'int') value('int', i)
+    else if (field === 'upstreamCluster') value('cluster', i)
+    else value('text', i)
   }
   for (const [i, {spec}] of plan.steps.entries()) {
     if (spec.field !== null) continue
@@ -99,14 +120,33 @@ function compileWriter(plan: TextPlan, quoted: boolean): RowWriter | null {
     if (extra.has(spec.operator) || INDEX_LIKE.test(spec.operator)) return null
     key(extra, spec.operator)
     extra.add(spec.operator)
-    value(`text${q}(s, b[${2 * i}], b[${2 * i + 1}])`)
+    value('text', i)
   }
   if (extra.size > 0) constant('}')
   if (top.has('source') || top.has('format')) return null
   key(top, 'source')
-  value('source')
+  value('source', -1)
   constant(`,"format":${stringifySafe(plan.name)}}\n`)
-  const code = parts.map((part, k) => (k % 2 === 0 ? JSON.stringify(part) : part)).join(' + ')
+  return {constants, values}
+}
+
+/**
+ * Compiles a plan's row writer from its layout: constants reach the generated code through
+ * JSON.stringify, nothing from a format string is pasted into it unquoted.
+ */
+function compileWriter(plan: TextPlan, quoted: boolean): RowWriter | null {
+  const layout = rowLayout(plan)
+  if (layout === null) return null
+  const q = quoted ? 'Q' : ''
+  const expression = ({kind, step}: RowLayout['values'][number]): string => {
+    const at = `s, b[${2 * step}], b[${2 * step + 1}]`
+    if (kind === 'source') return 'source'
+    if (kind === 'startMs') return 't'
+    if (kind === 'time') return quoted ? `quote(s.slice(b[${2 * step}], b[${2 * step + 1}]))` : `s.slice(b[${2 * step}], b[${2 * step + 1}])`
+    if (kind === 'int' || kind === 'flags') return `${kind}(${at})`
+    return `${kind}${q}(${at})`
+  }
+  const code = layout.constants.flatMap((c, k) => (k < layout.values.length ? [JSON.stringify(c), expression(layout.values[k]!)] : [JSON.stringify(c)])).join(' + ')
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   const make = new Function('text', 'int', 'flags', 'cluster', 'quote', 'textQ', 'clusterQ', `return function row(s, b, t, source) {\n  return ${code}\n}`)
   return make(text, int, flags, cluster, quote, textQ, clusterQ) as RowWriter

@@ -53,6 +53,11 @@ export class AccessLogParser {
    */
   quoteFree = false
 
+  /** The text format a line is tried against first: the pinned one, or the one the last line matched. */
+  get firstText(): TextPlan | undefined {
+    return this.pinned?.kind === 'json' ? undefined : this.texts[this.sticky]
+  }
+
   constructor(pinned?: Plan) {
     this.pinned = pinned
     this.json = pinned?.kind === 'json' ? pinned : defaultJsonPlan()

@@ -1,11 +1,13 @@
 import {unwrapEnvelope} from '../input/envelope.js'
-import {LineSplitter, MAX_LINE} from '../input/lines.js'
+import {LineSplitter, MAX_LINE, type OnBlock} from '../input/lines.js'
 import type {AccessLogEntry, SourceRef} from '../model.js'
 import {type LineStats, type SkipReason, type SkippedLine, countParsed, countSkipped} from '../result.js'
 import {stringifySafe} from '../text/json.js'
+import {isPlainText} from '../text/plain.js'
 import {sourceHead, sourceJson} from './ndjson.js'
 import {AccessLogParser, type Plan, isTextPlan} from './parse-line.js'
 import {buildEntry, matchedRow} from './parse-text.js'
+import type {Scanner} from './scanner.js'
 
 export interface ReadOptions {
   /** A pinned format; detected per line when absent. */
@@ -18,6 +20,8 @@ export interface ReadOptions {
   firstLine?: number
   /** Produce NDJSON (Batch.ndjson, UTF-8) instead of entry objects: what `parse` prints, built more cheaply. */
   ndjson?: boolean
+  /** With ndjson: the WebAssembly scanner, which writes the rows of plain lines it is sure of (scanner.ts). */
+  scanner?: Scanner
 }
 
 const NONE = new Uint8Array(0)
@@ -53,6 +57,11 @@ export class AccessLogReader {
   /** `{"input":NAME,"line":`: the start of each row's source; and whether it is ASCII (a file name may not be). */
   private readonly head: string
   private readonly headAscii: boolean
+  /** Rows of the batch already in bytes (the scanner's, and earlier rows before them), in order. */
+  private parts: Uint8Array[] = []
+  private readonly scanner: Scanner | undefined
+  private readonly maxLine: number
+  private readonly onBlock: OnBlock | undefined
   private readonly onLine = (text: string | null, n: number, plain: boolean): void => this.line(text, n, plain)
 
   constructor(
@@ -62,7 +71,11 @@ export class AccessLogReader {
   ) {
     this.ndjson = options.ndjson === true
     // Plain lines (printable ASCII, no `\`) are written without escaping: the splitter tests each chunk.
-    this.splitter = new LineSplitter(options.maxLine ?? MAX_LINE, this.ndjson)
+    this.maxLine = options.maxLine ?? MAX_LINE
+    this.scanner = this.ndjson ? options.scanner : undefined
+    const scanner = this.scanner
+    this.splitter = new LineSplitter(this.maxLine, scanner ? (chunk) => scanner.isPlain(chunk) : this.ndjson ? isPlainText : undefined)
+    this.onBlock = this.scanner ? (text, from, to, n) => this.block(text, from, to, n) : undefined
     this.parser = new AccessLogParser(options.plan)
     this.preview = options.skippedPreview ?? 1000
     this.offset = (options.firstLine ?? 1) - 1
@@ -73,7 +86,7 @@ export class AccessLogReader {
 
   /** Feeds one decoded chunk and returns what it completed. */
   push(chunk: string): Batch {
-    this.splitter.push(chunk, this.onLine)
+    this.splitter.push(chunk, this.onLine, this.onBlock)
     return this.take()
   }
 
@@ -85,14 +98,53 @@ export class AccessLogReader {
 
   private take(): Batch {
     const out = this.batch
-    if (this.rows !== '') {
-      // Flattens the batch's rows and copies them out once. All-ASCII text is its own UTF-8: Latin-1 is the cheaper copy.
-      out.ndjson = Buffer.from(this.rows, this.ascii ? 'latin1' : 'utf8')
-      this.rows = ''
-      this.ascii = this.headAscii
+    this.flushRows()
+    const {parts} = this
+    if (this.scanner) out.ndjson = this.scanner.take()
+    else if (parts.length > 0) {
+      out.ndjson = parts.length === 1 ? parts[0]! : Buffer.concat(parts)
+      this.parts = []
     }
     this.batch = {entries: [], skipped: [], ndjson: NONE}
     return out
+  }
+
+  /** The rows joined as text so far, as bytes: flattened and copied out once. All-ASCII text is its own UTF-8: Latin-1 is the cheaper copy. */
+  private flushRows(): void {
+    if (this.rows === '') return
+    if (this.scanner) this.scanner.append(this.rows)
+    else this.parts.push(Buffer.from(this.rows, this.ascii ? 'latin1' : 'utf8'))
+    this.rows = ''
+    this.ascii = this.headAscii
+  }
+
+  /**
+   * The lines wholly inside a plain chunk (LineSplitter's OnBlock), `counted` the first one's number: the
+   * scanner writes the rows of those it is sure of, each other line goes the way of every line.
+   */
+  private block(text: string, from: number, to: number, counted: number): number {
+    const scanner = this.scanner!
+    let at = from
+    let k = 0
+    while (at < to) {
+      const plan = this.parser.firstText
+      if (plan !== undefined) {
+        // The scanner's rows follow the rows joined so far.
+        this.flushRows()
+        const r = scanner.rows(text, at, to, plan, this.head, counted + k + this.offset, this.maxLine)
+        if (r.count > 0) {
+          countParsed(this.stats, plan.name, r.count)
+          k += r.count
+          at = r.end
+          if (at >= to) break
+        }
+      }
+      const nl = text.indexOf('\n', at)
+      this.line(nl - at > this.maxLine ? null : text.slice(at, nl), counted + k, true)
+      k++
+      at = nl + 1
+    }
+    return k
   }
 
   private line(text: string | null, counted: number, plain: boolean): void {

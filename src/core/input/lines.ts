@@ -4,7 +4,6 @@
 // the whole carry: each character is scanned once, in the chunk it arrived in, and a line that grows
 // past the limit is counted as 'too-long' rather than dropped silently.
 
-import {isPlainText} from '../text/plain.js'
 
 /** The longest line kept, in characters (UTF-16 code units); longer lines are skipped as 'too-long'. */
 export const MAX_LINE = 1 << 20
@@ -21,13 +20,19 @@ const CR = 0x0d
 export type OnLine = (text: string | null, n: number, plain: boolean) => void
 
 /**
+ * Receives the lines wholly inside a plain chunk at once, instead of OnLine: text[from, to), each line
+ * ending in `\n`, the first numbered n. Returns how many lines that is (it must take them all).
+ */
+export type OnBlock = (text: string, from: number, to: number, n: number) => number
+
+/**
  * Feed it chunks with push() and finish with end(). Lines inside a chunk are slices of it, so a line (or a
  * slice of one) kept after its callback keeps the whole chunk alive: copy what outlives the line. The carry holds at most max characters of a line (max + 1 while a `\r`
  * waits for its `\n`); past that the line's text is dropped and it is reported as null at its newline.
  */
 export class LineSplitter {
   readonly #max: number
-  readonly #testPlain: boolean
+  readonly #isPlain: ((chunk: string) => boolean) | undefined
   /** The start of the current line, from earlier chunks: never longer than max + 1 (a pending `\r`). */
   #carry = ''
   /** The current line has outgrown max: its text is gone and it is reported as null at its newline. */
@@ -36,10 +41,10 @@ export class LineSplitter {
   #carryPlain = false
   #n = 0
 
-  /** `testPlain`: test each chunk for OnLine's `plain` (a few native calls a chunk). */
-  constructor(max = MAX_LINE, testPlain = false) {
+  /** `isPlain`: the test of each chunk for OnLine's `plain` (text/plain.ts isPlainText, or one that does more). */
+  constructor(max = MAX_LINE, isPlain?: (chunk: string) => boolean) {
     this.#max = max
-    this.#testPlain = testPlain
+    this.#isPlain = isPlain
   }
 
   /** Lines emitted so far. */
@@ -47,10 +52,10 @@ export class LineSplitter {
     return this.#n
   }
 
-  /** Feeds one decoded chunk; calls onLine for every line it completes. */
-  push(chunk: string, onLine: OnLine): void {
+  /** Feeds one decoded chunk; calls onLine for every line it completes (onBlock, if given, for a plain chunk's inner lines). */
+  push(chunk: string, onLine: OnLine, onBlock?: OnBlock): void {
     // A CR before a LF is not plain: a CRLF log takes the long way (escaping, in parse), correctly.
-    const plain = this.#testPlain && isPlainText(chunk)
+    const plain = this.#isPlain !== undefined && this.#isPlain(chunk)
     let nl = chunk.indexOf(LF)
     if (nl === -1) {
       this.#append(chunk, 0, plain)
@@ -59,6 +64,13 @@ export class LineSplitter {
     this.#finishCarried(chunk, nl, plain, onLine)
     const max = this.#max
     let from = nl + 1
+    if (plain && onBlock !== undefined) {
+      const last = chunk.lastIndexOf(LF)
+      if (last >= from) {
+        this.#n += onBlock(chunk, from, last + 1, this.#n + 1)
+        from = last + 1
+      }
+    }
     // The hot loop: lines wholly inside this chunk are sliced straight out of it.
     for (nl = chunk.indexOf(LF, from); nl !== -1; nl = chunk.indexOf(LF, from)) {
       const end = nl > from && chunk.charCodeAt(nl - 1) === CR ? nl - 1 : nl

@@ -8,6 +8,7 @@ import {AccessLogReader, type Batch} from '../../core/accesslog/reader.js'
 import {newLineStats} from '../../core/result.js'
 import {TEXT_CHUNK} from '../inputs.js'
 import {capYoungGeneration} from '../memory.js'
+import {loadScanner} from '../scanner.js'
 import type {ParseJob, ParseResult, WorkerSetup} from './protocol.js'
 
 const setup = workerData as WorkerSetup
@@ -17,13 +18,14 @@ if (setup.format !== undefined) {
   if (compiled.ok) plan = compiled.value // the main thread has already refused a bad --format
 }
 const decoder = new TextDecoder('utf-8')
+const scanner = loadScanner()
 // The memory budget, as in a one-thread parse (memory.ts); V8's flags are the process's, so the first
 // worker whose young generation reaches the cap stops the growth of all.
 capYoungGeneration(16)
 
 parentPort!.on('message', (job: ParseJob) => {
   const stats = newLineStats()
-  const reader = new AccessLogReader(job.input, stats, {plan, maxLine: setup.maxLine, firstLine: job.firstLine, ndjson: true})
+  const reader = new AccessLogReader(job.input, stats, {plan, maxLine: setup.maxLine, firstLine: job.firstLine, ndjson: true, scanner})
   // Decoded and parsed a text chunk at a time, as one thread reads: each chunk's rows are joined and
   // copied out while they are young (a whole block's would outlive scavenges, see memory.ts).
   const batches: Batch[] = []

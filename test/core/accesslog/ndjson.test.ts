@@ -9,24 +9,38 @@ import {join} from 'node:path'
 
 import {describe, expect, test} from 'vitest'
 
+import {PRESETS} from '../../../src/core/accesslog/formats.js'
 import {compileFormat} from '../../../src/core/accesslog/parse-line.js'
 import {AccessLogReader, type ReadOptions} from '../../../src/core/accesslog/reader.js'
+import type {Scanner} from '../../../src/core/accesslog/scanner.js'
 import {newLineStats} from '../../../src/core/result.js'
 import {stringifySafe} from '../../../src/core/text/json.js'
+import {FORMATS, generateLog} from '../../bench/generate.mjs'
+import {builtScanner} from '../../helpers/scanner.js'
 
 const utf8 = new TextDecoder('utf-8', {fatal: true})
 
-/** The NDJSON the reader writes (fed in chunks of `chunk` characters), and the NDJSON of its entries through JSON.stringify. */
-function both(text: string, options: ReadOptions = {}, input = 'w.log', chunk = text.length): {written: string; stringified: string} {
-  const asRows = new AccessLogReader(input, newLineStats(), {...options, ndjson: true})
+/**
+ * The NDJSON the reader writes (fed in chunks of `chunk` characters) with and without the WebAssembly
+ * scanner, and the NDJSON of its entries through JSON.stringify: `written` when the first two agree.
+ */
+function both(text: string, options: ReadOptions = {}, input = 'w.log', chunk = text.length): {written: string; stringified: string; scanned: number} {
+  const rows = (scanner?: Scanner) => {
+    const reader = new AccessLogReader(input, newLineStats(), {...options, ndjson: true, scanner})
+    let out = ''
+    const batches = []
+    for (let at = 0; at < text.length; at += Math.max(1, chunk)) batches.push(reader.push(text.slice(at, at + chunk)))
+    for (const batch of [...batches, reader.end()]) out += utf8.decode(batch.ndjson)
+    return out
+  }
+  const scanner = builtScanner()
+  const joined = rows()
+  const scannedRows = rows(scanner)
+  const written = scannedRows === joined ? joined : `the scanner wrote:\n${scannedRows}\nthe JavaScript path:\n${joined}`
   const asEntries = new AccessLogReader(input, newLineStats(), options)
-  let written = ''
   let stringified = ''
-  const batches = []
-  for (let at = 0; at < text.length; at += Math.max(1, chunk)) batches.push(asRows.push(text.slice(at, at + chunk)))
-  for (const batch of [...batches, asRows.end()]) written += utf8.decode(batch.ndjson)
   for (const batch of [asEntries.push(text), asEntries.end()]) for (const e of batch.entries) stringified += `${stringifySafe(e)}\n`
-  return {written, stringified}
+  return {written, stringified, scanned: scanner.rowsWritten}
 }
 
 const LINE = `[2024-06-21T19:24:00.453Z] "GET /headers HTTP/2" 200 - via_upstream - "-" 0 1450 57 57 "10.244.0.7" "curl/7.83.1-DEV" "51ed62d9-1da8-4250-9923-df406ca9fd57" "httpbin.org" "3.213.1.197:80" outbound|80||httpbin.org 10.244.0.6:41144 10.244.0.6:8080 10.244.0.7:55490 - -`
@@ -101,6 +115,59 @@ describe('the same bytes as JSON.stringify', () => {
     const {written, stringified} = both('[2024-06-21T19:24:00.453Z] httpbin.org outbound|80||httpbin.org hello\n', {plan: plan.value})
     expect(stringified).toContain('"extra"')
     expect(written).toBe(stringified)
+  })
+})
+
+describe('the WebAssembly scanner', () => {
+  test('writes the rows of the plain lines, bare and behind a kubectl --prefix; the JavaScript path the others, in order', () => {
+    const text = [
+      LINE,
+      `[pod/istio-egressgateway-6c9b5d8f6d-x2x9q/istio-proxy] ${LINE}`,
+      withAgent('say "hi"'), // a quote in a value: the JavaScript path weighs the other formats
+      `[pod/curl-1/] ${LINE}`, // a prefix without a container name
+      LINE.replace(' 0 1450 57 57 ', ' 000 0017 0 00057 '),
+      LINE.replace('200 - via_upstream', '503 UF,,URX via_upstream'),
+      LINE.replace('outbound|80||httpbin.org', 'outbound|80||httpbin.org;'),
+      LINE.replace('2024-06-21T19:24:00.453Z', '0042-02-29T23:59:60.999999+14:00'), // not a leap year: skipped
+      LINE.replace('2024-06-21T19:24:00.453Z', '2024-02-29 23:59:60,5-01:30'),
+      LINE.replace('2024-06-21T19:24:00.453Z', '1969-12-31T23:59:59Z'),
+      `2024-06-21T19:24:00.453716513Z ${LINE}`, // kubectl --timestamps: the JavaScript path
+      `[pod/a/b]${LINE}`, // no space after the prefix: an envelope that cannot be read
+      '',
+      LINE,
+    ].join('\n')
+    const {written, stringified, scanned} = both(`${text}\n`)
+    expect(written).toBe(stringified)
+    expect(scanned).toBeGreaterThanOrEqual(8)
+  })
+
+  test.each([...PRESETS.filter((p) => p.encoding === 'text').map((p) => p.name)])('every line of the fixtures, pinned to %s', (name) => {
+    const plan = compileFormat(name)
+    if (!plan.ok) throw new Error(plan.detail)
+    for (const path of files('fixtures')) {
+      const r = both(readFileSync(path, 'utf8'), {plan: plan.value}, path, 4096)
+      expect(r.written, path).toBe(r.stringified)
+    }
+  })
+
+  test.each(FORMATS.filter((f) => f !== 'istio-json'))('generated %s lines of every scenario, a share behind kubectl prefixes and timestamps', (format) => {
+    let text = ''
+    for (const line of generateLog({lines: 600, seed: 11, formats: [format], withExpected: false})) text += `${line.text}\n`
+    const r = both(text, {}, 'gen.log', 32 * 1024)
+    expect(r.written).toBe(r.stringified)
+    expect(r.scanned).toBeGreaterThan(300)
+  })
+
+  test('the fixtures as detected: most rows are the scanner\'s', () => {
+    let scanned = 0
+    let rows = 0
+    for (const path of files('fixtures')) {
+      const r = both(readFileSync(path, 'utf8'), {}, path, 1000)
+      expect(r.written, path).toBe(r.stringified)
+      scanned += r.scanned
+      rows += r.stringified.split('\n').length - 1
+    }
+    expect(scanned).toBeGreaterThan(rows / 3)
   })
 })
 

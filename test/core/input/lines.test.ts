@@ -2,6 +2,7 @@ import fc from 'fast-check'
 import {describe, expect, test} from 'vitest'
 
 import {LineSplitter, MAX_LINE} from '../../../src/core/input/lines.js'
+import {isPlainText} from '../../../src/core/text/plain.js'
 
 type Line = [text: string | null, n: number]
 
@@ -95,7 +96,7 @@ describe('LineSplitter: plain lines', () => {
   /** Each line with whether it was reported plain. */
   function plain(chunks: string[], test = true): [string | null, boolean][] {
     const out: [string | null, boolean][] = []
-    const splitter = new LineSplitter(MAX_LINE, test)
+    const splitter = new LineSplitter(MAX_LINE, test ? isPlainText : undefined)
     const onLine = (text: string | null, _n: number, p: boolean) => out.push([text, p])
     for (const chunk of chunks) splitter.push(chunk, onLine)
     splitter.end(onLine)
@@ -123,7 +124,7 @@ describe('LineSplitter: plain lines', () => {
 
   test('a too-long line is not plain; without the test no line is', () => {
     const out: boolean[] = []
-    const splitter = new LineSplitter(3, true)
+    const splitter = new LineSplitter(3, isPlainText)
     splitter.push('abcdef\nab\n', (_t, _n, p) => out.push(p))
     expect(out).toEqual([false, true])
     expect(plain(['a\nb\n'], false)).toEqual([['a', false], ['b', false]])
