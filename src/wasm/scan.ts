@@ -314,13 +314,44 @@ function putDigits(o: usize, n: i64): usize {
 
 const NULL: u32 = 0x6c6c756e // "null", little-endian
 
-// The envelope of a line with a kubectl --prefix (`[pod/NAME/CONTAINER] `), read by scan.
+// The envelope of a line with a kubectl --prefix (`[pod/NAME/CONTAINER] `) and --timestamps, read by scan.
+let stampAt: usize = 0
+let stampLen: usize = 0
 let podAt: usize = 0
 let podLen: usize = 0
 let containerAt: usize = 0
 let containerLen: usize = 0
 const POD = memory.data<u8>([0x2c, 0x22, 0x70, 0x6f, 0x64, 0x22, 0x3a, 0x22]) // ,"pod":"
 const CONTAINER = memory.data<u8>([0x2c, 0x22, 0x63, 0x6f, 0x6e, 0x74, 0x61, 0x69, 0x6e, 0x65, 0x72, 0x22, 0x3a, 0x22]) // ,"container":"
+const TIMESTAMP = memory.data<u8>([0x2c, 0x22, 0x74, 0x69, 0x6d, 0x65, 0x73, 0x74, 0x61, 0x6d, 0x70, 0x22, 0x3a, 0x22]) // ,"timestamp":"
+
+@inline function digitsAt(at: usize, n: usize): bool {
+  for (let i: usize = 0; i < n; i++) if (!isDigit(load<u8>(at + i))) return false
+  return true
+}
+
+/**
+ * envelope.ts stampEnd for kubectl --timestamps (RFC 3339, 0–9 fraction digits, `Z` or ±hh:mm) followed
+ * by a space: the stamp's end, or 0. stern's short time is the JavaScript path's.
+ */
+function stampEnd(at: usize, end: usize): usize {
+  if (end - at < 21) return 0
+  if (!digitsAt(at, 4) || load<u8>(at + 4) != DASH || !digitsAt(at + 5, 2) || load<u8>(at + 7) != DASH || !digitsAt(at + 8, 2)) return 0
+  if (load<u8>(at + 10) != 0x54 || !digitsAt(at + 11, 2) || load<u8>(at + 13) != 0x3a || !digitsAt(at + 14, 2)) return 0
+  if (load<u8>(at + 16) != 0x3a || !digitsAt(at + 17, 2)) return 0
+  let i = at + 19
+  if (load<u8>(i) == 0x2e) {
+    const first = ++i
+    while (i - first < 9 && i < end && isDigit(load<u8>(i))) i++
+    if (i == first) return 0
+  }
+  if (i >= end) return 0
+  const zone = load<u8>(i)
+  if (zone == 0x5a) i += 1
+  else if ((zone == 0x2b || zone == DASH) && end - i > 6 && digitsAt(i + 1, 2) && load<u8>(i + 3) == 0x3a && digitsAt(i + 4, 2)) i += 6
+  else return 0
+  return i < end && load<u8>(i) == 0x20 ? i : 0
+}
 
 // Kubernetes names: lowercase DNS labels and subdomains (envelope.ts isNameChar).
 @inline function isNameChar(c: u32): bool {
@@ -371,6 +402,11 @@ function row(plan: usize, o: usize, src: usize, srcLen: usize, line: i64): usize
           o = put(o, containerAt, containerLen)
           store<u8>(o++, QUOTE)
         }
+      }
+      if (stampLen > 0) {
+        o = put(o, TIMESTAMP, 14)
+        o = put(o, stampAt, stampLen)
+        store<u8>(o++, QUOTE)
       }
       store<u8>(o++, 0x7d)
     } else if (kind == V_MS) {
@@ -437,14 +473,24 @@ export function scan(plan: usize, at: usize, end: usize, out: usize, outEnd: usi
     const nl = find(at, end, NL)
     if (nl == end) break
     const length = nl - at
-    if (length > maxLine || length < 2 || load<u8>(at) != 0x5b) break
-    // A bare access line, or one behind a kubectl --prefix; any other envelope is the JavaScript path's.
+    if (length > maxLine || length < 2) break
+    // A bare access line, or one behind kubectl's --prefix, --timestamps or both (envelope.ts
+    // unwrapEnvelope); any other envelope is the JavaScript path's.
     let body = at
     podLen = 0
-    if (load<u8>(at + 1) == 0x70) {
+    stampLen = 0
+    if (load<u8>(at) == 0x5b && load<u8>(at + 1) == 0x70) {
       body = kubectlPrefix(at, nl)
-      if (body == 0 || nl - body < 2 || load<u8>(body) != 0x5b || load<u8>(body + 1) == 0x70) break
+      if (body == 0) break
     }
+    if (isDigit(load<u8>(body))) {
+      const stamp = stampEnd(body, nl)
+      if (stamp == 0) break
+      stampAt = body
+      stampLen = stamp - body
+      body = stamp + 1
+    }
+    if (nl - body < 2 || load<u8>(body) != 0x5b || load<u8>(body + 1) == 0x70) break
     if (outEnd - o < length * 3 + rowBound) {
       full = true
       break

@@ -87,7 +87,7 @@ export class Scanner {
     while (result.end < to) {
       if (!this.load(text, result.end, to)) break
       const from = result.end
-      x.scan(table, input + (from - this.loadedFrom), input + (this.loadedTo - this.loadedFrom), out + this.used, out + OUT, this.base + PLANS, this.headLength, line + result.count, maxLine, rowBound)
+      x.scan(table, input + (from - this.loadedFrom), input + (this.loadedTo - this.loadedFrom), out + this.used, out + OUT, this.base + PLANS, this.headLength, line + result.count, Math.min(maxLine, WINDOW), rowBound)
       const rows = x.rows.value as number
       result.count += rows
       this.rowsWritten += rows

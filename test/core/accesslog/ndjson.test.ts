@@ -131,14 +131,20 @@ describe('the WebAssembly scanner', () => {
       LINE.replace('2024-06-21T19:24:00.453Z', '0042-02-29T23:59:60.999999+14:00'), // not a leap year: skipped
       LINE.replace('2024-06-21T19:24:00.453Z', '2024-02-29 23:59:60,5-01:30'),
       LINE.replace('2024-06-21T19:24:00.453Z', '1969-12-31T23:59:59Z'),
-      `2024-06-21T19:24:00.453716513Z ${LINE}`, // kubectl --timestamps: the JavaScript path
+      `2024-06-21T19:24:00.453716513Z ${LINE}`, // kubectl --timestamps
+      `[pod/gw-1/istio-proxy] 2024-06-21T19:24:00Z ${LINE}`, // --prefix and --timestamps
+      `2024-06-21T19:24:00.1+09:00 ${LINE}`,
+      `2024-06-21T19:24:00.4537165131Z ${LINE}`, // ten fraction digits: not a stamp
+      `2024-06-21T19:24:00.Z ${LINE}`,
+      `06-21 19:24:00 ${LINE}`, // stern's short time: the JavaScript path
+      `2024-06-21T19:24:00Z  ${LINE}`, // two spaces
       `[pod/a/b]${LINE}`, // no space after the prefix: an envelope that cannot be read
       '',
       LINE,
     ].join('\n')
     const {written, stringified, scanned} = both(`${text}\n`)
     expect(written).toBe(stringified)
-    expect(scanned).toBeGreaterThanOrEqual(8)
+    expect(scanned).toBeGreaterThanOrEqual(11)
   })
 
   test.each([...PRESETS.filter((p) => p.encoding === 'text').map((p) => p.name)])('every line of the fixtures, pinned to %s', (name) => {
