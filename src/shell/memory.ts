@@ -8,11 +8,13 @@
 //   its maximum and what it promotes lets the old generation run to 80 MB before a full collection. Peak
 //   RSS at 1M lines: 157–161 MB. Holding the semi-spaces at their first size keeps it at 115–117 MB, for
 //   10–15% more time (the bench's 1M-line file, alternating runs).
-// - parse joins each NDJSON row out of small strings (core/accesslog/ndjson.ts), about 3 KB of garbage
-//   a line. At full size the young generation is 32 MB and the old one gathers 40–55 MB of promoted
-//   garbage: 135–157 MB peak RSS at 1M lines. Holding the semi-spaces at their first size costs 35% more
-//   time (a scavenge every few chunks, each promoting the rows being joined); stopping their growth at
-//   8 MB each keeps it at 103–115 MB, for 1.2% more instructions (callgrind, 200,000 lines).
+// - parse's JavaScript path joins each NDJSON row out of small strings (core/accesslog/ndjson.ts), about
+//   3 KB of garbage a line; it writes every line of a log the WebAssembly scanner cannot read (non-ASCII,
+//   stern envelopes, custom time formats). At full size the young generation is 32 MB and the old one
+//   gathers 40–55 MB of promoted garbage: 135–157 MB peak RSS at 1M such lines. Holding the semi-spaces
+//   at their first size costs 35% more time (a scavenge every few chunks, each promoting the rows being
+//   joined); stopping their growth at 8 MB each keeps it at 103–115 MB, for 1.2% more instructions
+//   (callgrind, 200,000 lines).
 //
 // --max-semi-space-size would say it, but it is read only when the heap is made, before any of our code
 // runs; the growth factor is read at each growth, so setting it to 1 stops growth from then on.
