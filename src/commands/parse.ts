@@ -101,8 +101,8 @@ export default class Parse extends BaseCommand {
 /**
  * Parallel parsing pays on machines with cores to spare: on two cores the workers and the main thread
  * compete (measured: 14% faster, 2.5 times the memory; slower than one thread when the machine is busy),
- * so there it is opt-in. Elsewhere one core is left
- * to the main thread's reading and writing, and past four workers that is the limit anyway.
+ * so there it is opt-in. Elsewhere one core is left to the main thread's reading and writing, and past
+ * four workers that is the limit anyway.
  */
 function defaultJobs(): number {
   const cores = availableParallelism()
