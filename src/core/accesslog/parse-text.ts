@@ -194,7 +194,8 @@ export function quoteInValue(line: string, plan: TextPlan): boolean {
   const {steps} = plan
   for (let i = 0; i < steps.length; i++) {
     const p = bounds[2 * i]!
-    if (p >= lastQuote) return false
+    // A field that starts at the last quote holds it: only one starting after it cannot.
+    if (p > lastQuote) return false
     const kind = steps[i]!.spec.kind
     if (kind === 'int' || kind === 'flags') continue
     const q = line.indexOf('"', p)

@@ -78,6 +78,7 @@ describe('the same bytes as JSON.stringify', () => {
     ['a carriage return inside the line', withAgent('a\rb')],
     ['a quote in the protocol', LINE.replace('HTTP/2"', 'HTTP/2"x"')],
     ['a quote in the path', LINE.replace('/headers', '/a"b')],
+    ['a value that is the last quote of the line (found by the fuzzer)', LINE.replace('outbound|80||httpbin.org 10.244.0.6:41144', '" 10.244.0.6:41144')],
     ['the replacement character of an invalid byte', withAgent('a\ufffdb')],
   ])('%s', (_name, line) => {
     const {written, stringified} = both(`${line}\n`)
