@@ -236,13 +236,23 @@ function fits(kind: u32, spaceSep: bool, p: usize, e: usize): bool {
   return e > p && (spaceSep || noSpace(p, e))
 }
 
-/** The line [p, end) against the plan: field boundaries into `bounds`; false when it does not fit cleanly or a value holds a quote. */
-function match(plan: usize, p: usize, end: usize): bool {
+const NO: i32 = -1
+const CLEAN: i32 = 0
+const QUOTED: i32 = 1
+
+/**
+ * The line [p, end) against the plan on the first alignment (parse-text.ts matchClean), field boundaries
+ * into `bounds`: NO, CLEAN, or QUOTED when a value other than a number or flags holds a `"` (quoteInValue).
+ * Without `quotes`, a quoted line is NO, found sooner: the first quote after a field whose separator
+ * starts with one must be the separator's.
+ */
+function match(plan: usize, p: usize, end: usize, quotes: bool): i32 {
   const nsteps = <usize>word(plan, 0)
   const prefixAt = <usize>word(plan, 1)
   const prefixLen = <usize>word(plan, 2)
-  if (end - p < prefixLen) return false
-  for (let k: usize = 0; k < prefixLen; k++) if (load<u8>(p + k) != load<u8>(prefixAt + k)) return false
+  if (end - p < prefixLen) return NO
+  for (let k: usize = 0; k < prefixLen; k++) if (load<u8>(p + k) != load<u8>(prefixAt + k)) return NO
+  let result = CLEAN
   p += prefixLen
   const steps = plan + (HEADER << 2)
   const last = nsteps - 1
@@ -252,37 +262,48 @@ function match(plan: usize, p: usize, end: usize): bool {
     const sepLen = <usize>word(st, 1)
     const kind = word(st, 2)
     let e: usize
-    // Whether the value is yet to be searched for a quote: not when its separator starts with one, as the
-    // first quote after it must then be the separator's.
-    let quotes = kind != K_INT && kind != K_FLAGS
+    // Whether the value is yet to be searched for a quote: not when the search for its separator has.
+    let check = kind != K_INT && kind != K_FLAGS
     if (i < last) {
-      if (sepLen > 0 && load<u8>(sepAt) == QUOTE) {
+      if (!quotes && sepLen > 0 && load<u8>(sepAt) == QUOTE) {
         const q = find(p, end, QUOTE)
-        if (end - q < sepLen) return false
-        for (let k: usize = 1; k < sepLen; k++) if (load<u8>(q + k) != load<u8>(sepAt + k)) return false
+        if (end - q < sepLen) return NO
+        for (let k: usize = 1; k < sepLen; k++) if (load<u8>(q + k) != load<u8>(sepAt + k)) return NO
         e = q
-        quotes = false
+        check = false
       } else {
         const at = indexOf(p, end, sepAt, sepLen)
-        if (at < 0) return false
+        if (at < 0) return NO
         e = <usize>at
       }
     } else {
       e = end
       if (sepLen > 0) {
-        if (end - p < sepLen) return false
-        for (let k: usize = 0; k < sepLen; k++) if (load<u8>(end - sepLen + k) != load<u8>(sepAt + k)) return false
+        if (end - p < sepLen) return NO
+        for (let k: usize = 0; k < sepLen; k++) if (load<u8>(end - sepLen + k) != load<u8>(sepAt + k)) return NO
         e = end - sepLen
       }
     }
-    if (!fits(kind, word(st, 3) != 0, p, e)) return false
-    // A quote in a value: the JavaScript path weighs the other formats (parse-line.ts firstClean).
-    if (quotes && hasQuote(p, e)) return false
+    if (!fits(kind, word(st, 3) != 0, p, e)) return NO
+    if (check && hasQuote(p, e)) {
+      if (!quotes) return NO
+      result = QUOTED
+    }
     unchecked((bounds[<i32>(i << 1)] = <i32>p))
     unchecked((bounds[<i32>(i << 1) + 1] = <i32>e))
     p = e + sepLen
   }
-  return true
+  return result
+}
+
+/** Copies n bytes with each `"` written as `\"`: a value of a line with quotes in it (ndjson.ts quote). */
+function putQuoted(o: usize, from: usize, n: usize): usize {
+  for (let i: usize = 0; i < n; i++) {
+    const c = load<u8>(from + i)
+    if (c == QUOTE) store<u8>(o++, 0x5c)
+    store<u8>(o++, c)
+  }
+  return o
 }
 
 /** Copies n bytes, eight at a time: up to seven bytes past o + n are written too, and overwritten by what follows (the output has slack). */
@@ -378,7 +399,7 @@ function kubectlPrefix(at: usize, end: usize): usize {
 }
 
 /** Writes the row of the matched line at o; returns the end. */
-function row(plan: usize, o: usize, src: usize, srcLen: usize, line: i64): usize {
+function row(plan: usize, o: usize, src: usize, srcLen: usize, line: i64, quoted: bool): usize {
   const nsteps = <usize>word(plan, 0)
   const nvalues = <usize>word(plan, 3)
   const values = plan + (HEADER << 2) + ((nsteps * STEP) << 2)
@@ -412,7 +433,7 @@ function row(plan: usize, o: usize, src: usize, srcLen: usize, line: i64): usize
     } else if (kind == V_MS) {
       o = putDigits(o, timeMs)
     } else if (kind == V_TIME) {
-      o = put(o, p, e - p)
+      o = quoted ? putQuoted(o, p, e - p) : put(o, p, e - p)
     } else if (kind == V_INT) {
       if (isDash(p, e)) {
         store<u32>(o, NULL)
@@ -449,7 +470,7 @@ function row(plan: usize, o: usize, src: usize, srcLen: usize, line: i64): usize
         o += 4
       } else {
         store<u8>(o++, QUOTE)
-        if (e > p) o = put(o, p, e - p)
+        if (e > p) o = quoted ? putQuoted(o, p, e - p) : put(o, p, e - p)
         store<u8>(o++, QUOTE)
       }
     }
@@ -460,11 +481,13 @@ function row(plan: usize, o: usize, src: usize, srcLen: usize, line: i64): usize
 /**
  * Writes the rows of the lines [at, end) — whole lines, each ending in a newline, every byte plain — from
  * line number `line`, at `out`, while the next row surely fits before `outEnd`. Stops at the first line
- * that is not `[` + not `p` (an envelope or another kind of line), longer than `maxLine`, or that does not
- * match. Then `stoppedAt` is that line's start (or `end`), `written` the output's end, `rows` the count.
- * `rowBound` is the most a row may add beyond three bytes a character of its line.
+ * that is not an access line (bare or behind kubectl's prefix and timestamp), is longer than `maxLine`,
+ * or does not match. Then `stoppedAt` is that line's start (or `end`), `written` the output's end, `rows`
+ * the count. `rowBound` is the most a row may add beyond three bytes a character of its line. With
+ * `quotes`, a line with a quote in a value is written too when none of the `earlierCount` plans at
+ * `earlier` (the formats before this one in the detection order) fits it.
  */
-export function scan(plan: usize, at: usize, end: usize, out: usize, outEnd: usize, src: usize, srcLen: usize, line: f64, maxLine: usize, rowBound: usize): void {
+export function scan(plan: usize, at: usize, end: usize, out: usize, outEnd: usize, src: usize, srcLen: usize, line: f64, maxLine: usize, rowBound: usize, earlier: usize, earlierCount: usize, quotes: bool): void {
   let o = out
   let n = <i64>line
   let count = 0
@@ -495,8 +518,17 @@ export function scan(plan: usize, at: usize, end: usize, out: usize, outEnd: usi
       full = true
       break
     }
-    if (!match(plan, body, nl)) break
-    o = row(plan, o, src, srcLen, n)
+    const m = match(plan, body, nl, quotes)
+    if (m == NO) break
+    if (m == QUOTED) {
+      // parse-line.ts firstClean: a line with a quote in a value is read in the first format, in the
+      // table's order, that it fits cleanly. The scanner writes it only when no format before this one does.
+      let other = false
+      for (let k: usize = 0; k < earlierCount && !other; k++) other = match(<usize>load<u32>(earlier + (k << 2)), body, nl, true) != NO
+      if (other) break
+      match(plan, body, nl, true) // its boundaries and time again
+    }
+    o = row(plan, o, src, srcLen, n, m == QUOTED)
     n++
     count++
     at = nl + 1

@@ -53,9 +53,14 @@ export class AccessLogParser {
    */
   quoteFree = false
 
-  /** The text format a line is tried against first: the pinned one, or the one the last line matched. */
-  get firstText(): TextPlan | undefined {
-    return this.pinned?.kind === 'json' ? undefined : this.texts[this.sticky]
+  /** The text formats in detection order (the pinned one alone), or none when a JSON format is pinned. */
+  get textPlans(): readonly TextPlan[] {
+    return this.pinned?.kind === 'json' ? [] : this.texts
+  }
+
+  /** The index in textPlans of the format a line is tried against first: the one the last line matched. */
+  get firstText(): number {
+    return this.sticky
   }
 
   constructor(pinned?: Plan) {

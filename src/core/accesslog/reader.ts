@@ -127,11 +127,13 @@ export class AccessLogReader {
     let at = from
     let k = 0
     while (at < to) {
-      const plan = this.parser.firstText
+      const plans = this.parser.textPlans
+      const first = this.parser.firstText
+      const plan = plans[first]
       if (plan !== undefined) {
         // The scanner's rows follow the rows joined so far.
         this.flushRows()
-        const r = scanner.rows(text, at, to, plan, this.head, counted + k + this.offset, this.maxLine)
+        const r = scanner.rows(text, at, to, plans, first, this.head, counted + k + this.offset, this.maxLine)
         if (r.count > 0) {
           countParsed(this.stats, plan.name, r.count)
           k += r.count

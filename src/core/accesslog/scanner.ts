@@ -17,7 +17,7 @@ interface Exports {
   full: WebAssembly.Global
   maxSteps(): number
   plain(at: number, end: number): number
-  scan(plan: number, at: number, end: number, out: number, outEnd: number, src: number, srcLen: number, line: number, maxLine: number, rowBound: number): void
+  scan(plan: number, at: number, end: number, out: number, outEnd: number, src: number, srcLen: number, line: number, maxLine: number, rowBound: number, earlier: number, earlierCount: number, quotes: number): void
 }
 
 // Kinds as src/wasm/scan.ts numbers them.
@@ -25,12 +25,17 @@ const STEP_KIND = {text: 0, int: 1, time: 2, flags: 3, protocol: 4, token: 5} as
 const VALUE_KIND: Record<ValueKind, number> = {text: 0, int: 1, flags: 2, cluster: 3, time: 4, startMs: 5, source: 6}
 
 // Regions of the module's memory above what it allocated itself, in this order: plan tables, the
-// source's head, the input text, the rows.
+// source's head, the tables of the formats tried before the current one, the input text, the rows.
 const PLANS = 64 * 1024
 const SOURCE = 4 * 1024
+const EARLIER = 64
 /** The most text scanned at once, in characters (= bytes: plain text is ASCII). A longer line is left to the JavaScript path. */
 export const WINDOW = 64 * 1024
 const OUT = 256 * 1024
+const SOURCE_AT = PLANS
+const EARLIER_AT = SOURCE_AT + SOURCE
+const INPUT_AT = EARLIER_AT + 4 * EARLIER
+const OUT_AT = INPUT_AT + WINDOW
 
 const encoder = new TextEncoder()
 
@@ -68,26 +73,37 @@ export class Scanner {
     // The module's own data and allocations end within the memory it starts with: the regions are above.
     const {memory} = this.x
     this.base = memory.buffer.byteLength
-    memory.grow(Math.ceil((PLANS + SOURCE + WINDOW + OUT) / 65536))
+    memory.grow(Math.ceil((OUT_AT + OUT) / 65536))
   }
 
   /**
    * The rows of the whole lines text[at, to) — each ending in `\n`, the text plain (text/plain.ts) — in
-   * `plan`, numbered from `line`, with `head` the start of their source's JSON (ndjson.ts sourceHead).
-   * Stops at the first line it does not write: the result's `end` is that line's start, or `to`.
+   * `plans[first]`, numbered from `line`, with `head` the start of their source's JSON (ndjson.ts
+   * sourceHead). `plans` is the parser's detection order (parse-line.ts): a line with a quote in a value
+   * is the scanner's only when no format before `first` fits it. Stops at the first line it does not
+   * write: the result's `end` is that line's start, or `to`.
    */
-  rows(text: string, at: number, to: number, plan: TextPlan, head: string, line: number, maxLine: number): ScanResult {
+  rows(text: string, at: number, to: number, plans: readonly TextPlan[], first: number, head: string, line: number, maxLine: number): ScanResult {
     const result: ScanResult = {end: at, count: 0}
+    const plan = plans[first]!
     const table = this.table(plan)
     if (table === null || !this.setHead(head)) return result
     const {x} = this
-    const input = this.base + PLANS + SOURCE
-    const out = input + WINDOW
+    const input = this.base + INPUT_AT
+    const out = this.base + OUT_AT
     const rowBound = this.rowBound(plan)
+    // The formats before this one, for lines with quotes; unless one of them is not the scanner's.
+    let quotes = first <= EARLIER ? 1 : 0
+    const earlier = new DataView(x.memory.buffer, this.base + EARLIER_AT, 4 * EARLIER)
+    for (let k = 0; k < first && quotes === 1; k++) {
+      const t = this.table(plans[k]!)
+      if (t === null) quotes = 0
+      else earlier.setUint32(4 * k, t, true)
+    }
     while (result.end < to) {
       if (!this.load(text, result.end, to)) break
       const from = result.end
-      x.scan(table, input + (from - this.loadedFrom), input + (this.loadedTo - this.loadedFrom), out + this.used, out + OUT, this.base + PLANS, this.headLength, line + result.count, Math.min(maxLine, WINDOW), rowBound)
+      x.scan(table, input + (from - this.loadedFrom), input + (this.loadedTo - this.loadedFrom), out + this.used, out + OUT, this.base + SOURCE_AT, this.headLength, line + result.count, Math.min(maxLine, WINDOW), rowBound, this.base + EARLIER_AT, first, quotes)
       const rows = x.rows.value as number
       result.count += rows
       this.rowsWritten += rows
@@ -111,12 +127,12 @@ export class Scanner {
         return
       }
     }
-    this.used += encoder.encodeInto(text, new Uint8Array(this.x.memory.buffer, this.base + PLANS + SOURCE + WINDOW + this.used, OUT - this.used)).written
+    this.used += encoder.encodeInto(text, new Uint8Array(this.x.memory.buffer, this.base + OUT_AT + this.used, OUT - this.used)).written
   }
 
   /** Everything written since the last take(), in a buffer of its own (transferable). */
   take(): Uint8Array {
-    const region = new Uint8Array(this.x.memory.buffer, this.base + PLANS + SOURCE + WINDOW, this.used)
+    const region = new Uint8Array(this.x.memory.buffer, this.base + OUT_AT, this.used)
     this.used = 0
     // allocUnsafeSlow: not zeroed first (it is all written), and a buffer of its own, not the pool's.
     if (this.parts.length === 0) {
@@ -138,7 +154,7 @@ export class Scanner {
   /** Copies the output region out and starts it again: it is full. */
   private spill(): void {
     if (this.used === 0) return
-    this.parts.push(new Uint8Array(this.x.memory.buffer, this.base + PLANS + SOURCE + WINDOW, this.used).slice())
+    this.parts.push(new Uint8Array(this.x.memory.buffer, this.base + OUT_AT, this.used).slice())
     this.used = 0
   }
 
@@ -148,7 +164,7 @@ export class Scanner {
    */
   isPlain(text: string): boolean {
     if (text.length > WINDOW) return isPlainText(text)
-    const input = this.base + PLANS + SOURCE
+    const input = this.base + INPUT_AT
     const {read, written} = encoder.encodeInto(text, new Uint8Array(this.x.memory.buffer, input, WINDOW))
     // A character past U+007F takes more than one byte: not ASCII, not plain, and not loaded.
     if (read !== text.length || written !== text.length) {
@@ -169,7 +185,7 @@ export class Scanner {
       end = text.lastIndexOf('\n', at + WINDOW - 1) + 1
       if (end <= at) return false
     }
-    const input = this.base + PLANS + SOURCE
+    const input = this.base + INPUT_AT
     encoder.encodeInto(text.slice(at, end), new Uint8Array(this.x.memory.buffer, input, WINDOW))
     this.loaded = text
     this.loadedFrom = at
@@ -183,7 +199,7 @@ export class Scanner {
     const bytes = encoder.encode(head)
     this.head = head
     this.headLength = bytes.length <= SOURCE ? bytes.length : -1
-    if (this.headLength >= 0) new Uint8Array(this.x.memory.buffer, this.base + PLANS, SOURCE).set(bytes)
+    if (this.headLength >= 0) new Uint8Array(this.x.memory.buffer, this.base + SOURCE_AT, SOURCE).set(bytes)
     return this.headLength >= 0
   }
 
