@@ -168,18 +168,17 @@ export class AccessLogReader {
           return
         }
       }
-      if (this.ndjson) this.ascii = false
       this.add(buildEntry(body, r, source))
     } else {
       countParsed(this.stats, r.format)
-      if (this.ndjson) this.ascii = false
       this.add(r)
     }
   }
 
   private add(entry: AccessLogEntry): void {
-    if (!this.ndjson) this.batch.entries.push(entry)
-    else this.rows += `${stringifySafe(entry)}\n`
+    if (!this.ndjson) return void this.batch.entries.push(entry)
+    this.rows += `${stringifySafe(entry)}\n`
+    this.ascii = false // what JSON.stringify wrote may not be
   }
 
   private skip(reason: SkipReason, n: number, text: string | undefined): void {

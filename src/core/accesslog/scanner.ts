@@ -30,7 +30,7 @@ const PLANS = 64 * 1024
 const SOURCE = 4 * 1024
 const EARLIER = 64
 /** The most text scanned at once, in characters (= bytes: plain text is ASCII). A longer line is left to the JavaScript path. */
-export const WINDOW = 64 * 1024
+const WINDOW = 64 * 1024
 const OUT = 256 * 1024
 const SOURCE_AT = PLANS
 const EARLIER_AT = SOURCE_AT + SOURCE
@@ -48,7 +48,8 @@ export interface ScanResult {
 export class Scanner {
   private readonly x: Exports
   private readonly base: number
-  private readonly tables = new WeakMap<TextPlan, number | null>()
+  /** Each plan's table in the module's memory and the most a row of it may add (rowBound), or null. */
+  private readonly tables = new WeakMap<TextPlan, {at: number; rowBound: number} | null>()
   private plansUsed = 0
   private head = ''
   private headLength = -1
@@ -85,25 +86,25 @@ export class Scanner {
    */
   rows(text: string, at: number, to: number, plans: readonly TextPlan[], first: number, head: string, line: number, maxLine: number): ScanResult {
     const result: ScanResult = {end: at, count: 0}
-    const plan = plans[first]!
-    const table = this.table(plan)
+    const table = this.table(plans[first]!)
     if (table === null || !this.setHead(head)) return result
     const {x} = this
     const input = this.base + INPUT_AT
     const out = this.base + OUT_AT
-    const rowBound = this.rowBound(plan)
     // The formats before this one, for lines with quotes; unless one of them is not the scanner's.
     let quotes = first <= EARLIER ? 1 : 0
-    const earlier = new DataView(x.memory.buffer, this.base + EARLIER_AT, 4 * EARLIER)
-    for (let k = 0; k < first && quotes === 1; k++) {
-      const t = this.table(plans[k]!)
-      if (t === null) quotes = 0
-      else earlier.setUint32(4 * k, t, true)
+    if (first > 0 && quotes === 1) {
+      const earlier = new DataView(x.memory.buffer, this.base + EARLIER_AT, 4 * EARLIER)
+      for (let k = 0; k < first && quotes === 1; k++) {
+        const t = this.table(plans[k]!)
+        if (t === null) quotes = 0
+        else earlier.setUint32(4 * k, t.at, true)
+      }
     }
     while (result.end < to) {
       if (!this.load(text, result.end, to)) break
       const from = result.end
-      x.scan(table, input + (from - this.loadedFrom), input + (this.loadedTo - this.loadedFrom), out + this.used, out + OUT, this.base + SOURCE_AT, this.headLength, line + result.count, Math.min(maxLine, WINDOW), rowBound, this.base + EARLIER_AT, first, quotes)
+      x.scan(table.at, input + (from - this.loadedFrom), input + (this.loadedTo - this.loadedFrom), out + this.used, out + OUT, this.base + SOURCE_AT, this.headLength, line + result.count, Math.min(maxLine, WINDOW), table.rowBound, this.base + EARLIER_AT, first, quotes)
       const rows = x.rows.value as number
       result.count += rows
       this.rowsWritten += rows
@@ -203,23 +204,17 @@ export class Scanner {
     return this.headLength >= 0
   }
 
-  /** The most a row may add beyond three bytes a character of its line: its constants, a source, digits. */
-  private rowBound(plan: TextPlan): number {
-    const layout = rowLayout(plan)!
-    return layout.constants.reduce((n, c) => n + c.length, 0) + SOURCE + 64 + 4 * layout.values.length
+  /** The plan's table, or null when its rows are not the scanner's to write. */
+  private table(plan: TextPlan): {at: number; rowBound: number} | null {
+    let table = this.tables.get(plan)
+    if (table === undefined) this.tables.set(plan, (table = this.layOut(plan)))
+    return table
   }
 
-  /** The plan's table in the module's memory, or null when its rows are not the scanner's to write. */
-  private table(plan: TextPlan): number | null {
-    let at = this.tables.get(plan)
-    if (at === undefined) this.tables.set(plan, (at = this.layOut(plan)))
-    return at
-  }
-
-  private layOut(plan: TextPlan): number | null {
+  private layOut(plan: TextPlan): {at: number; rowBound: number} | null {
     const layout = rowLayout(plan)
-    // The scanner reads Envoy's default time only; a custom START_TIME(fmt) and its `extra` fields
-    // (operators outside the model are plain text there, but their keys need not be ASCII) stay here.
+    // The scanner reads Envoy's default time only: a custom START_TIME(fmt) stays with the JavaScript
+    // path, and so does a format whose separators or keys (an `extra` operator's) are not ASCII.
     if (layout === null || plan.steps.length === 0 || plan.steps.length > this.x.maxSteps()) return null
     if (plan.steps.some((s) => s.spec.kind === 'time' && s.spec.timeFormat !== undefined)) return null
     const text = (s: string): Uint8Array | null => {
@@ -267,6 +262,8 @@ export class Scanner {
       set(values + 4 * v + 3, Math.max(0, value.step))
     })
     this.plansUsed += size
-    return table
+    // The most a row may add beyond three bytes a character of its line: its constants, a source, digits.
+    const rowBound = layout.constants.reduce((n, c) => n + c.length, 0) + SOURCE + 64 + 4 * layout.values.length
+    return {at: table, rowBound}
   }
 }
